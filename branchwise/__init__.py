@@ -1,0 +1,5 @@
+"""branchwise: make ordinary program logic optimizable."""
+
+from branchwise.problem import Problem
+
+__all__ = ["Problem"]

@@ -1,0 +1,122 @@
+"""The canonical problem: plain arrays that the modeling layer, the reductions and the
+solver all share. No modeling classes live here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from branchwise.tolerances import FEASIBILITY, INFINITY, INTEGRALITY
+
+
+@dataclass
+class Problem:
+    """``min/max c·x + ½ xᵀQx + offset`` s.t. ``row_lower <= A x <= row_upper``,
+    ``col_lower <= x <= col_upper`` and ``x[j]`` integral where ``integrality[j]``.
+
+    Infinite bounds are ``±np.inf``. ``Q`` (symmetric) is ``None`` for a linear objective.
+    """
+
+    c: np.ndarray
+    A: sp.csr_matrix
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integrality: np.ndarray
+    objective_offset: float = 0.0
+    Q: sp.csr_matrix | None = None
+    maximize: bool = False
+    col_names: list[str] = field(default_factory=list)
+    row_names: list[str] = field(default_factory=list)
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        n = len(self.c)
+        self.c = np.asarray(self.c, dtype=float)
+        self.A = sp.csr_matrix(self.A, dtype=float, shape=(len(self.row_lower), n))
+        self.row_lower = _as_bounds(self.row_lower)
+        self.row_upper = _as_bounds(self.row_upper)
+        self.col_lower = _as_bounds(self.col_lower)
+        self.col_upper = _as_bounds(self.col_upper)
+        self.integrality = np.asarray(self.integrality, dtype=bool)
+        if self.Q is not None:
+            self.Q = sp.csr_matrix(self.Q, dtype=float, shape=(n, n))
+        if not self.col_names:
+            self.col_names = [f"x{j}" for j in range(n)]
+        if not self.row_names:
+            self.row_names = [f"r{i}" for i in range(self.n_rows)]
+        self.validate()
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.c)
+
+    @property
+    def n_rows(self) -> int:
+        return self.A.shape[0]
+
+    def validate(self) -> None:
+        """Raise ValueError when the arrays do not describe one consistent problem."""
+        n, m = self.n_cols, self.n_rows
+        for label, arr, size in (
+            ("col_lower", self.col_lower, n), ("col_upper", self.col_upper, n),
+            ("integrality", self.integrality, n), ("row_lower", self.row_lower, m),
+            ("row_upper", self.row_upper, m),
+        ):
+            if arr.shape != (size,):
+                raise ValueError(f"{label} has shape {arr.shape}, expected ({size},)")
+        if len(self.col_names) != n or len(self.row_names) != m:
+            raise ValueError("col_names/row_names do not match the problem size")
+        for label, arr in (("c", self.c), ("A", self.A.data)):
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"{label} has non-finite coefficients")
+
+    def objective_value(self, x: np.ndarray) -> float:
+        """Objective at ``x`` in the problem's own sense (no sign flip for maximisation)."""
+        value = float(self.c @ x) + self.objective_offset
+        if self.Q is not None:
+            value += 0.5 * float(x @ (self.Q @ x))
+        return value
+
+    def violation(self, x: np.ndarray, integer_tol: float = INTEGRALITY) -> tuple[float, str]:
+        """Largest scaled violation of rows, bounds and integrality at ``x``, and where it is.
+
+        Row and bound violations are divided by ``max(1, |bound|)`` so the check is relative
+        for large numbers and absolute for small ones. Returns ``(0.0, "")`` for a feasible point.
+        """
+        x = np.asarray(x, dtype=float)
+        if x.shape != (self.n_cols,) or not np.all(np.isfinite(x)):
+            return np.inf, "solution vector has the wrong size or non-finite entries"
+        worst, where = 0.0, ""
+        activity = self.A @ x
+        checks = (
+            ("row", self.row_names, self.row_lower - activity, self.row_lower),
+            ("row", self.row_names, activity - self.row_upper, self.row_upper),
+            ("column", self.col_names, self.col_lower - x, self.col_lower),
+            ("column", self.col_names, x - self.col_upper, self.col_upper),
+        )
+        for kind, names, excess, bound in checks:
+            scaled = excess / np.maximum(1.0, np.abs(np.where(np.isfinite(bound), bound, 0.0)))
+            if scaled.size and scaled.max() > worst:
+                i = int(scaled.argmax())
+                worst, where = float(scaled[i]), f"{kind} {names[i]}"
+        frac = np.abs(x - np.round(x))[self.integrality]
+        if frac.size and frac.max() > integer_tol and frac.max() > worst:
+            j = int(np.flatnonzero(self.integrality)[frac.argmax()])
+            worst, where = float(frac.max()), f"integrality of {self.col_names[j]}"
+        return worst, where
+
+    def is_feasible(self, x: np.ndarray, tol: float = FEASIBILITY) -> bool:
+        """True when ``x`` satisfies rows, bounds and integrality within ``tol``."""
+        return self.violation(x)[0] <= tol
+
+
+def _as_bounds(values: np.ndarray) -> np.ndarray:
+    """Float array with every magnitude at or beyond INFINITY mapped to ±inf."""
+    arr = np.array(values, dtype=float)
+    arr[arr >= INFINITY] = np.inf
+    arr[arr <= -INFINITY] = -np.inf
+    return arr

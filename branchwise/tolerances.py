@@ -1,0 +1,12 @@
+"""Every numerical tolerance branchwise uses, named once, in one place."""
+
+#: A value within this distance of an integer counts as integral.
+INTEGRALITY = 1e-6
+#: Absolute slack allowed on a row or column bound when checking a point (scaled by magnitude).
+FEASIBILITY = 1e-6
+#: Default relative gap between incumbent and bound at which a search stops as optimal.
+RELATIVE_GAP = 1e-6
+#: Default absolute gap at which a search stops as optimal.
+ABSOLUTE_GAP = 1e-9
+#: Values at or beyond this magnitude are treated as infinite bounds.
+INFINITY = 1e20

@@ -1,0 +1,107 @@
+"""Primal heuristics: turn a fractional LP point into an integer-feasible incumbent."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from branchwise.problem import Problem
+from branchwise.solver.lp import NodeLP
+from branchwise.tolerances import INTEGRALITY
+
+
+def fractional_columns(x: np.ndarray, integer_cols: np.ndarray) -> np.ndarray:
+    """Integer columns whose value is further than INTEGRALITY from an integer."""
+    values = x[integer_cols]
+    return integer_cols[np.abs(values - np.round(values)) > INTEGRALITY]
+
+
+class SimpleRounding:
+    """Round each fractional column in a direction no row can object to (SCIP's locks):
+    a column with no down-locks goes down, one with no up-locks goes up."""
+
+    name = "rounding"
+
+    def __init__(self, problem: Problem) -> None:
+        csc = problem.A.tocsc()
+        has_lower = np.isfinite(problem.row_lower)
+        has_upper = np.isfinite(problem.row_upper)
+        rows = csc.indices
+        positive = csc.data > 0
+        # Decreasing x_j can break a row if a_ij > 0 and the row has a lower side, or
+        # a_ij < 0 and the row has an upper side; increasing x_j the other way round.
+        down = (positive & has_lower[rows]) | (~positive & has_upper[rows])
+        up = (positive & has_upper[rows]) | (~positive & has_lower[rows])
+        col_of_entry = np.repeat(np.arange(problem.n_cols), np.diff(csc.indptr))
+        self.down_locks = np.bincount(col_of_entry, weights=down, minlength=problem.n_cols)
+        self.up_locks = np.bincount(col_of_entry, weights=up, minlength=problem.n_cols)
+
+    def run(self, x: np.ndarray, fractional: np.ndarray) -> np.ndarray | None:
+        """A rounded copy of ``x`` if every fractional column has a lock-free side."""
+        down_ok = self.down_locks[fractional] == 0
+        up_ok = self.up_locks[fractional] == 0
+        if not np.all(down_ok | up_ok):
+            return None
+        rounded = x.copy()
+        values = x[fractional]
+        rounded[fractional] = np.where(down_ok, np.floor(values), np.ceil(values))
+        return rounded
+
+
+class FractionalDiving:
+    """Dive from a node: repeatedly round the least fractional column, re-solve the LP,
+    and back off one step on infeasibility, until the LP point is integral."""
+
+    name = "diving"
+
+    def __init__(self, lp: NodeLP, integer_cols: np.ndarray, max_depth: int = 50,
+                 iteration_budget: int = 2000) -> None:
+        self.lp = lp
+        self.integer_cols = integer_cols
+        self.max_depth = max_depth
+        self.iteration_budget = iteration_budget
+        self.lp_iterations = 0
+
+    def run(self, x: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+            cutoff: float) -> np.ndarray | None:
+        """Dive from LP point ``x`` inside ``[lower, upper]``; restores the LP afterwards."""
+        basis = self.lp.get_basis()
+        try:
+            return self._dive(x, lower.copy(), upper.copy(), cutoff)
+        finally:
+            self.lp.set_bounds(lower, upper)
+            self.lp.set_basis(basis)
+
+    def _dive(self, x, lower, upper, cutoff) -> np.ndarray | None:
+        spent = 0
+        for _ in range(self.max_depth):
+            fractional = fractional_columns(x, self.integer_cols)
+            if fractional.size == 0:
+                return x
+            frac = x[fractional] - np.floor(x[fractional])
+            pick = int(np.argmin(np.minimum(frac, 1.0 - frac)))
+            col, value = int(fractional[pick]), float(x[fractional[pick]])
+            first_up = frac[pick] >= 0.5
+            solution = None
+            for up in (first_up, not first_up):
+                trial_lower, trial_upper = lower.copy(), upper.copy()
+                if up:
+                    trial_lower[col] = math.ceil(value)
+                else:
+                    trial_upper[col] = math.floor(value)
+                self.lp.set_bounds(trial_lower, trial_upper)
+                result = self.lp.solve(cutoff=cutoff,
+                                       iteration_limit=max(1, self.iteration_budget - spent))
+                spent += result.iterations
+                self.lp_iterations += result.iterations
+                if result.status == "optimal":
+                    solution = result.x
+                    lower, upper = trial_lower, trial_upper
+                    break
+                if spent >= self.iteration_budget:
+                    return None
+            if solution is None:
+                return None
+            x = solution
+        return None

@@ -1,0 +1,116 @@
+"""The best known solution, the cutoff it implies, and the checks a candidate must pass."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+
+from branchwise.problem import Problem
+from branchwise.solver.lp import NodeLP
+from branchwise.solver.options import SolveOptions
+from branchwise.tolerances import FEASIBILITY, INTEGRALITY
+
+
+class Incumbent:
+    """Keeps the best verified integer-feasible point (internal minimisation sense).
+
+    Every candidate is snapped to exact integers and checked against the original rows,
+    bounds and integrality before it is accepted: nothing unverified becomes incumbent.
+    """
+
+    def __init__(self, problem: Problem, lp: NodeLP, integer_cols: np.ndarray,
+                 options: SolveOptions) -> None:
+        self.problem = problem
+        self.lp = lp
+        self.integer_cols = integer_cols
+        self.options = options
+        self.value = math.inf
+        self.x: np.ndarray | None = None
+        self.sources: Counter[str] = Counter()
+        self.has_continuous = integer_cols.size < problem.n_cols
+        self.integral_objective = _objective_is_integral(problem, integer_cols)
+        self._mark = ""
+
+    @property
+    def found(self) -> bool:
+        return self.x is not None
+
+    @property
+    def cutoff(self) -> float:
+        """Nodes whose bound reaches this value cannot hold a sufficiently better point."""
+        if not self.found:
+            return math.inf
+        slack = max(self.options.absolute_gap, self.options.gap * max(1.0, abs(self.value)))
+        if self.integral_objective:
+            # A better point is at least 1 lower; keep a margin for LP round-off.
+            slack = max(slack, 1.0 - min(0.5, 1e-6 + 1e-9 * abs(self.value)))
+        return self.value - slack
+
+    def within_gap(self, bound: float) -> bool:
+        """True when ``bound`` proves the incumbent optimal within the requested gaps."""
+        diff = self.value - bound
+        return diff <= self.options.absolute_gap or diff <= self.options.gap * max(
+            1.0, abs(self.value))
+
+    def offer(self, x: np.ndarray, source: str, lower: np.ndarray | None = None,
+              upper: np.ndarray | None = None) -> bool:
+        """Accept ``x`` if it is feasible and better; failing that, when bounds are given
+        and there are continuous columns, re-solve them with the integers fixed."""
+        snapped = x.copy()
+        snapped[self.integer_cols] = np.round(snapped[self.integer_cols]) + 0.0  # no -0.0
+        if self.problem.violation(snapped)[0] <= FEASIBILITY:
+            return self._accept(snapped, source)
+        if lower is not None and self.has_continuous:
+            return self.complete(snapped, source, lower, upper)
+        return False
+
+    def complete(self, values: np.ndarray, source: str, lower: np.ndarray,
+                 upper: np.ndarray) -> bool:
+        """Fix the integer columns at ``values`` inside ``[lower, upper]``, solve the LP
+        over the continuous ones, and offer the result; the LP is restored afterwards."""
+        fixed = np.round(values[self.integer_cols])
+        ints = self.integer_cols
+        if np.any(fixed < lower[ints] - INTEGRALITY) or np.any(fixed > upper[ints] + INTEGRALITY):
+            return False
+        trial_lower, trial_upper = lower.copy(), upper.copy()
+        trial_lower[ints] = trial_upper[ints] = fixed
+        basis = self.lp.get_basis()
+        self.lp.set_bounds(trial_lower, trial_upper)
+        try:
+            result = self.lp.solve(cutoff=self.cutoff)
+        finally:
+            self.lp.set_bounds(lower, upper)
+            self.lp.set_basis(basis)
+        if result.status != "optimal":
+            return False
+        candidate = result.x.copy()
+        candidate[ints] = fixed + 0.0
+        if self.problem.violation(candidate)[0] <= FEASIBILITY:
+            return self._accept(candidate, source)
+        return False
+
+    def _accept(self, x: np.ndarray, source: str) -> bool:
+        value = self.lp.sign * (self.problem.objective_value(x) - self.problem.objective_offset)
+        if value >= self.value:
+            return False
+        self.value, self.x = value, x
+        self.sources[source] += 1
+        self._mark = source[0].upper()
+        return True
+
+    def take_mark(self) -> str:
+        """The letter of the heuristic that last improved the incumbent, once."""
+        mark, self._mark = self._mark, ""
+        return mark
+
+
+def _objective_is_integral(problem: Problem, integer_cols: np.ndarray) -> bool:
+    """True when every feasible point has an integral objective (before the offset)."""
+    if problem.Q is not None and problem.Q.nnz:
+        return False
+    c = problem.c
+    continuous = np.ones(problem.n_cols, dtype=bool)
+    continuous[integer_cols] = False
+    return bool(np.all(c[continuous] == 0) and np.all(c[integer_cols] == np.round(c[integer_cols])))

@@ -1,0 +1,175 @@
+"""The node relaxation: one long-lived HiGHS model whose column bounds change in place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from branchwise.problem import Problem
+from branchwise.solver.highs_session import new_highs
+
+_STATUS = {
+    highspy.HighsModelStatus.kOptimal: "optimal",
+    highspy.HighsModelStatus.kInfeasible: "infeasible",
+    highspy.HighsModelStatus.kUnbounded: "unbounded",
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: "unbounded_or_infeasible",
+    highspy.HighsModelStatus.kObjectiveBound: "cutoff",
+    highspy.HighsModelStatus.kIterationLimit: "iteration_limit",
+    highspy.HighsModelStatus.kTimeLimit: "time_limit",
+    highspy.HighsModelStatus.kModelEmpty: "optimal",
+}
+
+
+@dataclass
+class LPSolution:
+    """Outcome of one relaxation solve, objective in the internal minimisation sense."""
+
+    status: str
+    objective: float
+    x: np.ndarray | None
+    iterations: int
+
+
+class NodeLP:
+    """The continuous relaxation of a problem, minimised, warm-started between solves.
+
+    Maximisation problems are negated once here, so everything above works with a
+    minimisation; ``sign`` converts back.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.sign = -1.0 if problem.maximize else 1.0
+        self.n = problem.n_cols
+        self.lower = problem.col_lower.copy()
+        self.upper = problem.col_upper.copy()
+        self.is_qp = problem.Q is not None and problem.Q.nnz > 0
+        self.highs = new_highs()
+        self._load(problem)
+        self._configure()
+        self._cols = np.arange(self.n, dtype=np.int32)
+
+    def _load(self, problem: Problem) -> None:
+        """Pass the model's arrays to HiGHS once, integrality dropped."""
+        lp = highspy.HighsLp()
+        lp.num_col_ = problem.n_cols
+        lp.num_row_ = problem.n_rows
+        lp.col_cost_ = self.sign * problem.c
+        lp.col_lower_ = problem.col_lower
+        lp.col_upper_ = problem.col_upper
+        lp.row_lower_ = problem.row_lower
+        lp.row_upper_ = problem.row_upper
+        csc = problem.A.tocsc()
+        csc.sort_indices()
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+        lp.a_matrix_.value_ = csc.data.astype(float)
+        lp.a_matrix_.num_col_ = problem.n_cols
+        lp.a_matrix_.num_row_ = problem.n_rows
+        _check(self.highs.passModel(lp), "load the relaxation")
+        if self.is_qp:
+            self._pass_hessian(self.sign * problem.Q)
+
+    def _pass_hessian(self, Q) -> None:
+        """Hand HiGHS the objective Hessian as its lower triangle, column-wise."""
+        lower = sp.tril(Q).tocsc()
+        lower.sort_indices()
+        status = self.highs.passHessian(
+            self.n, lower.nnz, highspy.HessianFormat.kTriangular,
+            lower.indptr.astype(np.int32), lower.indices.astype(np.int32), lower.data,
+        )
+        _check(status, "load the quadratic objective")
+
+    def _configure(self) -> None:
+        """Options for fast warm re-solves: no presolve, dual simplex, devex pricing."""
+        options = {
+            "presolve": "off",
+            "solve_relaxation": True,
+            "threads": 1,
+        }
+        if not self.is_qp:
+            options.update(simplex_strategy=1, simplex_dual_edge_weight_strategy=1)
+        for name, value in options.items():
+            _check(self.highs.setOptionValue(name, value), f"set option {name}")
+
+    def set_bounds(self, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Change the column bounds to these arrays, touching only columns that differ."""
+        changed = np.flatnonzero((lower != self.lower) | (upper != self.upper))
+        if changed.size == 0:
+            return
+        self.lower[changed] = lower[changed]
+        self.upper[changed] = upper[changed]
+        _check(
+            self.highs.changeColsBounds(
+                changed.size, changed.astype(np.int32), lower[changed], upper[changed]
+            ),
+            "change column bounds",
+        )
+
+    def solve(
+        self,
+        cutoff: float = np.inf,
+        iteration_limit: int | None = None,
+        time_limit: float = np.inf,
+    ) -> LPSolution:
+        """Re-solve from the current basis; a dual bound above ``cutoff`` stops early."""
+        h = self.highs
+        if not self.is_qp:
+            h.setOptionValue("objective_bound", float(cutoff) if np.isfinite(cutoff) else np.inf)
+            h.setOptionValue(
+                "simplex_iteration_limit", iteration_limit if iteration_limit else 2**31 - 1
+            )
+        h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
+        before = h.getInfo().simplex_iteration_count
+        h.run()
+        status = _STATUS.get(h.getModelStatus(), "error")
+        info = h.getInfo()
+        iterations = max(0, info.simplex_iteration_count - before) if not self.is_qp else (
+            info.qp_iteration_count
+        )
+        if status == "optimal":
+            x = np.array(h.getSolution().col_value)
+            return LPSolution(status, float(info.objective_function_value), x, iterations)
+        objective = float(info.objective_function_value) if status != "infeasible" else np.inf
+        return LPSolution(status, objective, None, iterations)
+
+    def probe(
+        self, col: int, lower: float, upper: float, cutoff: float, iteration_limit: int
+    ) -> LPSolution:
+        """Solve with column ``col`` restricted to ``[lower, upper]``, then put the bounds
+        and the basis back as they were (strong branching uses this)."""
+        basis = self.highs.getBasis()
+        old_lower, old_upper = self.lower[col], self.upper[col]
+        self.highs.changeColBounds(col, lower, upper)
+        try:
+            return self.solve(cutoff=cutoff, iteration_limit=iteration_limit)
+        finally:
+            self.highs.changeColBounds(col, old_lower, old_upper)
+            self.highs.setBasis(basis)
+
+    def solve_from_scratch(self, time_limit: float = np.inf) -> LPSolution:
+        """Discard the basis and solve again: the remedy after a numerical failure."""
+        self.highs.clearSolver()
+        return self.solve(time_limit=time_limit)
+
+    def get_basis(self) -> highspy.HighsBasis | None:
+        """The current basis, for warm-starting later nodes (None for QP relaxations)."""
+        if self.is_qp:
+            return None
+        basis = self.highs.getBasis()
+        return basis if basis.valid else None
+
+    def set_basis(self, basis: highspy.HighsBasis | None) -> None:
+        """Warm-start the next solve from ``basis`` (ignored when None)."""
+        if basis is not None:
+            self.highs.setBasis(basis)
+
+
+def _check(status: highspy.HighsStatus, what: str) -> None:
+    """Raise when HiGHS refuses a call: the engine never continues on a failed change."""
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError(f"HiGHS could not {what}")

@@ -1,0 +1,41 @@
+"""The typed options that steer a search (never environment variables)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from branchwise.tolerances import ABSOLUTE_GAP, RELATIVE_GAP
+
+
+@dataclass
+class SolveOptions:
+    """Limits and switches for one branch-and-bound run."""
+
+    time_limit: float = math.inf
+    node_limit: int | None = None
+    gap: float = RELATIVE_GAP
+    absolute_gap: float = ABSOLUTE_GAP
+    threads: int = 1
+    log: bool = False
+    log_interval: float = 1.0
+    #: Candidates whose pseudocost has fewer observations than this get strong-branched.
+    reliability: int = 4
+    #: Most candidates strong-branched at one node.
+    strong_branch_candidates: int = 8
+    #: Simplex iteration cap for one strong-branching child.
+    strong_branch_iterations: int = 50
+    #: Run the diving heuristic every this many nodes (0 switches it off).
+    dive_frequency: int = 20
+
+    def __post_init__(self) -> None:
+        if self.time_limit is None:
+            self.time_limit = math.inf
+        if self.time_limit <= 0:
+            raise ValueError("time_limit must be positive")
+        if self.node_limit is not None and self.node_limit < 0:
+            raise ValueError("node_limit must be non-negative")
+        if self.gap < 0 or self.absolute_gap < 0:
+            raise ValueError("gaps must be non-negative")
+        if self.threads < 1:
+            raise ValueError("threads must be at least 1")

@@ -1,0 +1,41 @@
+"""What a search returns: status, the incumbent as a column vector, bound and counters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Every status a search can end with.
+#: ``numerical_error`` means some relaxation could not be solved reliably, so the bound is
+#: not proven; the incumbent (if any) is still verified.
+STATUSES = (
+    "optimal", "infeasible", "unbounded", "time_limit", "node_limit", "interrupted",
+    "numerical_error",
+)
+
+
+@dataclass
+class SolveReport:
+    """Outcome of one search, with objective and bound in the problem's own sense."""
+
+    status: str
+    x: np.ndarray | None
+    objective: float | None
+    bound: float
+    nodes: int
+    time: float
+    verified: bool = False
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float:
+        """Relative gap |objective - bound| / max(1, |objective|); inf without an incumbent."""
+        return relative_gap(self.objective, self.bound)
+
+
+def relative_gap(objective: float | None, bound: float) -> float:
+    """The relative gap between an objective and a bound, as every log and result reports it."""
+    if objective is None or not np.isfinite(bound):
+        return float("inf")
+    return abs(objective - bound) / max(1.0, abs(objective))

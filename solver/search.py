@@ -1,0 +1,336 @@
+"""The branch-and-bound loop: pop a node, solve its LP, prune, find incumbents, branch."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from branchwise.problem import Problem
+from branchwise.solver.branching import ReliabilityBranching
+from branchwise.solver.heuristics import FractionalDiving, SimpleRounding, fractional_columns
+from branchwise.solver.incumbent import Incumbent
+from branchwise.solver.log import SearchLog
+from branchwise.solver.lp import LPSolution, NodeLP
+from branchwise.solver.options import SolveOptions
+from branchwise.solver.result import SolveReport
+from branchwise.solver.tree import BoundChange, Node, NodeQueue
+from branchwise.tolerances import FEASIBILITY
+
+#: While plunging, a child is kept only if its bound is within this share of the gap
+#: between the best open bound and the incumbent.
+_PLUNGE_GAP_SHARE = 0.3
+#: Diving may spend at most this share of all LP iterations so far (root dive excepted).
+_DIVE_ITERATION_SHARE = 0.1
+#: Past this many open nodes, stored warm-start bases are dropped to bound memory.
+_MAX_NODES_WITH_BASIS = 20_000
+
+
+def solve(problem: Problem, options: SolveOptions | None = None) -> SolveReport:
+    """Solve ``problem`` (a MILP, or an MIQP with convex objective) by branch and bound."""
+    return Search(problem, options or SolveOptions()).run()
+
+
+class _Stop(Exception):
+    """Raised inside the loop when a limit is reached; carries the status."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class Search:
+    """One branch-and-bound run over a problem; internally always a minimisation."""
+
+    def __init__(self, problem: Problem, options: SolveOptions) -> None:
+        self.problem = problem
+        self.options = options
+        self.started = time.perf_counter()
+        self.deadline = self.started + options.time_limit
+        self.integer_cols = np.flatnonzero(problem.integrality)
+        self.root_lower, self.root_upper = _integer_rounded_bounds(problem)
+        self.lp = NodeLP(problem)
+        self.incumbent = Incumbent(problem, self.lp, self.integer_cols, options)
+        self.queue = NodeQueue()
+        self.branching = ReliabilityBranching(self.lp, self.integer_cols, options)
+        self.rounding = SimpleRounding(problem)
+        self.diving = FractionalDiving(self.lp, self.integer_cols)
+        self.log = SearchLog(options.log, options.log_interval)
+        self.nodes = 0
+        self.lp_iterations = 0
+        self.root_iterations = 0
+        self.root_bound = -math.inf
+        self.unresolved_bound = math.inf  # lowest bound of a node dropped for numerics
+        self.active_bound = -math.inf  # bound of the node in hand (-inf before the root)
+        self._last_domain: tuple[np.ndarray, np.ndarray] | None = None
+
+    # ----------------------------------------------------------------- driver
+    def run(self) -> SolveReport:
+        """Search until the tree is exhausted or a limit stops it."""
+        self.log.line(f"branchwise: {self.problem.n_rows} rows, {self.problem.n_cols} columns, "
+                      f"{self.integer_cols.size} integer")
+        try:
+            status = self._search()
+        except _Stop as stop:
+            status = stop.status
+        except KeyboardInterrupt:
+            status = "interrupted"
+        return self._report(status)
+
+    def _search(self) -> str:
+        if np.any(self.root_lower > self.root_upper):
+            return "infeasible"
+        root_status = self._solve_root()
+        if root_status is not None:
+            return root_status
+        node: Node | None = None
+        while True:
+            if node is None:
+                if not self.queue:
+                    self.active_bound = math.inf
+                    break
+                node, warm = self.queue.pop(), False
+            else:
+                warm = True
+            self.active_bound = node.bound
+            self._check_limits()
+            if node.bound >= self.incumbent.cutoff:
+                node = None
+                continue
+            node = self._process(node, warm)
+        if self.unresolved_bound < self.incumbent.cutoff:
+            return "optimal" if self._gap_closed() else "numerical_error"
+        return "optimal" if self.incumbent.found else "infeasible"
+
+    def _solve_root(self) -> str | None:
+        """Solve the root LP; a status string when the search ends right there."""
+        self.lp.set_bounds(self.root_lower, self.root_upper)
+        result = self._solve_lp()
+        self.root_iterations = result.iterations
+        if result.status in ("unbounded", "unbounded_or_infeasible"):
+            return self._unbounded_or_infeasible()
+        if result.status == "infeasible":
+            return "infeasible"
+        if result.status != "optimal":
+            raise RuntimeError(f"the root relaxation failed ({result.status})")
+        self.root_bound = result.objective
+        root = Node(None, result.objective, 0)
+        self.queue.push(root)
+        self._root_heuristics(result.x)
+        return None
+
+    def _root_heuristics(self, x: np.ndarray) -> None:
+        """Rounding, diving and LP completion at the root, before any branching."""
+        fractional = fractional_columns(x, self.integer_cols)
+        self._try_rounding(x, fractional)
+        if fractional.size and self.options.dive_frequency:
+            self._dive(x, self.root_lower, self.root_upper)
+        if fractional.size and not self.incumbent.found:
+            self.incumbent.complete(np.round(x), "fix-and-solve", self.root_lower,
+                                    self.root_upper)
+        self.lp.set_bounds(self.root_lower, self.root_upper)
+
+    def _unbounded_or_infeasible(self) -> str:
+        """The relaxation is unbounded: the MILP is unbounded if any integer point is
+        feasible, which a search on the zero objective decides."""
+        feasibility = replace(self.problem, c=np.zeros(self.problem.n_cols), Q=None,
+                              objective_offset=0.0)
+        options = replace(self.options, log=False, time_limit=max(self.remaining(), 1e-3))
+        result = Search(feasibility, options).run()
+        if result.status == "optimal":
+            return "unbounded"
+        if result.status == "infeasible":
+            return "infeasible"
+        raise _Stop(result.status)
+
+    # ------------------------------------------------------------- one node
+    def _process(self, node: Node, warm: bool) -> Node | None:
+        """Solve a node and branch; returns the child to plunge into, if any."""
+        parent_domain = self._last_domain if warm else None
+        lower, upper = node.domain(self.root_lower, self.root_upper, parent_domain)
+        self._last_domain = (lower, upper)
+        if np.any(lower > upper):
+            return None
+        self.lp.set_bounds(lower, upper)
+        if not warm:
+            self.lp.set_basis(node.basis)
+        self.nodes += 1
+        while True:
+            result = self._solve_lp()
+            if result.status in ("infeasible", "cutoff"):
+                return None
+            if result.status != "optimal":
+                self.unresolved_bound = min(self.unresolved_bound, node.bound)
+                return None
+            bound = max(result.objective, node.bound)
+            if node.branched is not None:
+                self.branching.learn(*node.branched, result.objective)
+                node.branched = None
+            if bound >= self.incumbent.cutoff:
+                return None
+            x = result.x
+            fractional = fractional_columns(x, self.integer_cols)
+            if fractional.size == 0:
+                self.incumbent.offer(x, "lp", lower, upper)
+                return None
+            self._node_heuristics(x, fractional, lower, upper)
+            if bound >= self.incumbent.cutoff:
+                return None
+            decision = self.branching.select(x, bound, fractional, self.incumbent.cutoff)
+            if decision.infeasible:
+                return None
+            if not decision.tightenings:
+                break
+            for col, lo, hi in decision.tightenings:
+                node.changes = BoundChange(node.changes, col, lo, hi)
+                lower[col], upper[col] = max(lower[col], lo), min(upper[col], hi)
+            self.lp.set_bounds(lower, upper)
+        node.bound = bound
+        self._log_progress()
+        return self._branch(node, decision, lower, upper)
+
+    def _branch(self, node: Node, decision, lower: np.ndarray, upper: np.ndarray) -> Node | None:
+        """Create both children; return the preferred one to plunge into, queue the other."""
+        node.basis = self.lp.get_basis()
+        col, value = decision.col, decision.value
+        down = node.child(col, lower[col], math.floor(value), max(decision.down_bound, node.bound))
+        up = node.child(col, math.ceil(value), upper[col], max(decision.up_bound, node.bound))
+        down.branched = (col, 0, value, node.bound)
+        up.branched = (col, 1, value, node.bound)
+        first, second = (up, down) if value - math.floor(value) >= 0.5 else (down, up)
+        if first.bound > second.bound:
+            first, second = second, first
+        self.queue.push(second)
+        if len(self.queue) > _MAX_NODES_WITH_BASIS:
+            self.queue.drop_bases()
+        if self._worth_plunging(first):
+            return first
+        self.queue.push(first)
+        return None
+
+    def _worth_plunging(self, child: Node) -> bool:
+        """Keep diving depth-first while the child stays close to the best bound."""
+        if child.bound >= self.incumbent.cutoff:
+            return False
+        if not self.incumbent.found:
+            return True
+        best = min(self.queue.best_bound(), child.bound)
+        return child.bound <= best + _PLUNGE_GAP_SHARE * (self.incumbent.value - best)
+
+    # ----------------------------------------------------------- heuristics
+    def _node_heuristics(self, x, fractional, lower, upper) -> None:
+        """Cheap rounding at every node; a dive every ``dive_frequency`` nodes."""
+        self._try_rounding(x, fractional)
+        frequency = self.options.dive_frequency
+        within_budget = self.diving.lp_iterations <= _DIVE_ITERATION_SHARE * self.lp_iterations
+        if frequency and self.nodes % frequency == 0 and within_budget:
+            self._dive(x, lower, upper)
+
+    def _try_rounding(self, x: np.ndarray, fractional: np.ndarray) -> None:
+        rounded = self.rounding.run(x, fractional)
+        if rounded is not None:
+            self.incumbent.offer(rounded, self.rounding.name)
+
+    def _dive(self, x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        found = self.diving.run(x, lower, upper, self.incumbent.cutoff)
+        if found is not None:
+            self.incumbent.offer(found, self.diving.name, lower, upper)
+
+    # -------------------------------------------------------------- helpers
+    def _solve_lp(self) -> LPSolution:
+        """Solve the node LP under the cutoff; retry from scratch once on a failure."""
+        result = self.lp.solve(cutoff=self.incumbent.cutoff, time_limit=self.remaining())
+        if result.status in ("error", "unbounded_or_infeasible") or (
+            result.status == "unbounded" and self.nodes > 0
+        ):
+            result = self.lp.solve_from_scratch(time_limit=self.remaining())
+        self.lp_iterations += result.iterations
+        if result.status == "time_limit":
+            raise _Stop("time_limit")
+        return result
+
+    def remaining(self) -> float:
+        """Seconds left before the time limit."""
+        return self.deadline - time.perf_counter()
+
+    def global_bound(self) -> float:
+        """Lowest bound over everything not yet explored (inf once the tree is empty)."""
+        return min(self.queue.best_bound(), self.active_bound, self.unresolved_bound)
+
+    def _gap_closed(self) -> bool:
+        if not self.incumbent.found:
+            return False
+        bound = self.global_bound()
+        return bound >= self.incumbent.cutoff or self.incumbent.within_gap(bound)
+
+    def _check_limits(self) -> None:
+        if self._gap_closed():
+            raise _Stop("optimal")
+        if self.remaining() <= 0:
+            raise _Stop("time_limit")
+        limit = self.options.node_limit
+        if limit is not None and self.nodes >= limit:
+            raise _Stop("node_limit")
+
+    def _log_progress(self, bound: float | None = None, force: bool = False) -> None:
+        """A row of the node table; ``bound`` (internal sense) defaults to the global one."""
+        incumbent = self.incumbent.value if self.incumbent.found else None
+        sign, offset = self.lp.sign, self.problem.objective_offset
+        bound = min(self.global_bound(), self.incumbent.value) if bound is None else bound
+        self.log.row(
+            time.perf_counter() - self.started, self.nodes, len(self.queue),
+            None if incumbent is None else sign * incumbent + offset,
+            sign * bound + offset, mark=self.incumbent.take_mark(), force=force,
+        )
+
+    def _report(self, status: str) -> SolveReport:
+        """Convert the internal minimisation back to the problem's sense and verify."""
+        sign, offset = self.lp.sign, self.problem.objective_offset
+        found = self.incumbent.found and status != "unbounded"
+        if status == "optimal" and found:
+            bound = max(min(self.global_bound(), self.incumbent.value), self.root_bound)
+        elif status == "infeasible":
+            bound = math.inf
+        elif status == "unbounded":
+            bound = -math.inf
+        else:
+            bound = min(self.global_bound(), self.incumbent.value)
+        x = self.incumbent.x if found else None
+        verified = bool(found and self.problem.violation(x)[0] <= FEASIBILITY)
+        elapsed = time.perf_counter() - self.started
+        self._log_progress(bound, force=True)
+        self.log.line(f"status {status} after {self.nodes} nodes, {elapsed:.2f}s")
+        return SolveReport(
+            status=status,
+            x=x,
+            objective=sign * self.incumbent.value + offset if found else None,
+            bound=sign * bound + offset,
+            nodes=self.nodes,
+            time=elapsed,
+            verified=verified,
+            stats=self._stats(),
+        )
+
+    def _stats(self) -> dict:
+        node_iterations = self.lp_iterations - self.root_iterations
+        return {
+            "root_bound": self.lp.sign * self.root_bound + self.problem.objective_offset,
+            "lp_iterations": self.lp_iterations,
+            "root_lp_iterations": self.root_iterations,
+            "mean_node_lp_iterations": node_iterations / max(1, self.nodes),
+            "strong_branchings": self.branching.strong_branchings,
+            "strong_branching_lp_iterations": self.branching.lp_iterations,
+            "dive_lp_iterations": self.diving.lp_iterations,
+            "incumbents": dict(self.incumbent.sources),
+        }
+
+
+def _integer_rounded_bounds(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
+    """Column bounds with integer columns' bounds rounded inwards."""
+    lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
+    ints = problem.integrality
+    lower[ints] = np.ceil(lower[ints] - FEASIBILITY)
+    upper[ints] = np.floor(upper[ints] + FEASIBILITY)
+    return lower, upper

@@ -1,0 +1,106 @@
+"""Search-tree nodes stored as bound-change diffs, and the queue of open nodes."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+
+class BoundChange:
+    """One link of an append-only trail: column ``col`` gets bounds ``[lower, upper]``.
+
+    A node keeps only its last link; earlier links are shared with its ancestors and
+    siblings, so memory grows with the number of branchings, not nodes × columns.
+    """
+
+    __slots__ = ("parent", "col", "lower", "upper", "depth")
+
+    def __init__(self, parent: BoundChange | None, col: int, lower: float, upper: float) -> None:
+        self.parent = parent
+        self.col = col
+        self.lower = lower
+        self.upper = upper
+        self.depth = 0 if parent is None else parent.depth + 1
+
+    def apply(self, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Write this trail's bounds into ``lower``/``upper`` (the newest change wins)."""
+        links = []
+        link: BoundChange | None = self
+        while link is not None:
+            links.append(link)
+            link = link.parent
+        for link in reversed(links):
+            lower[link.col] = max(lower[link.col], link.lower)
+            upper[link.col] = min(upper[link.col], link.upper)
+
+
+@dataclass(eq=False)
+class Node:
+    """An open subproblem: its bound trail, the parent's LP bound and a warm-start basis."""
+
+    changes: BoundChange | None
+    bound: float
+    depth: int
+    basis: highspy.HighsBasis | None = None
+    #: (column, direction, parent's value, parent's bound): what the parent branched on,
+    #: so the node's LP can teach the pseudocosts.
+    branched: tuple[int, int, float, float] | None = None
+
+    def child(self, col: int, lower: float, upper: float, bound: float) -> Node:
+        """A child that adds one bound change and shares this node's basis."""
+        return Node(BoundChange(self.changes, col, lower, upper), bound, self.depth + 1, self.basis)
+
+    def domain(self, root_lower: np.ndarray, root_upper: np.ndarray,
+               parent_domain: tuple[np.ndarray, np.ndarray] | None = None,
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Column bounds at this node: the root's with the whole trail applied, or, when
+        the parent's bounds are at hand, the parent's with just this node's change."""
+        if parent_domain is not None and self.changes is not None:
+            lower, upper = parent_domain[0].copy(), parent_domain[1].copy()
+            link = self.changes
+            lower[link.col] = max(lower[link.col], link.lower)
+            upper[link.col] = min(upper[link.col], link.upper)
+            return lower, upper
+        lower, upper = root_lower.copy(), root_upper.copy()
+        if self.changes is not None:
+            self.changes.apply(lower, upper)
+        return lower, upper
+
+
+class NodeQueue:
+    """Open nodes ordered by best (lowest) bound, deeper nodes first on ties."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, int, Node]] = []
+        self._counter = itertools.count()
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def push(self, node: Node) -> None:
+        heapq.heappush(self._heap, (node.bound, -node.depth, next(self._counter), node))
+
+    def pop(self) -> Node:
+        return heapq.heappop(self._heap)[-1]
+
+    def best_bound(self) -> float:
+        """Lowest bound among open nodes (inf when empty)."""
+        return self._heap[0][0] if self._heap else np.inf
+
+    def prune(self, cutoff: float) -> int:
+        """Drop every node whose bound reaches ``cutoff``; return how many went."""
+        kept = [entry for entry in self._heap if entry[0] < cutoff]
+        removed = len(self._heap) - len(kept)
+        if removed:
+            heapq.heapify(kept)
+            self._heap = kept
+        return removed
+
+    def drop_bases(self) -> None:
+        """Forget stored warm starts (memory relief when the queue grows very large)."""
+        for entry in self._heap:
+            entry[-1].basis = None
