@@ -52,7 +52,8 @@ class Pseudocosts:
         ])
         counts = self.count[:, cols]
         with np.errstate(invalid="ignore", divide="ignore"):
-            per_unit = np.where(counts > 0, self.sum[:, cols] / np.maximum(counts, 1), mean[:, None])
+            per_unit = np.where(
+                counts > 0, self.sum[:, cols] / np.maximum(counts, 1), mean[:, None])
         return per_unit
 
     def reliable(self, cols: np.ndarray, threshold: int) -> np.ndarray:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-import scipy.sparse as sp
 
 from branchwise.problem import Problem
+from branchwise.solver.highs_model import to_highs_model
 from branchwise.solver.highs_session import new_highs
 
 _STATUS = {
@@ -53,36 +53,15 @@ class NodeLP:
         self._cols = np.arange(self.n, dtype=np.int32)
 
     def _load(self, problem: Problem) -> None:
-        """Pass the model's arrays to HiGHS once, integrality dropped."""
-        lp = highspy.HighsLp()
-        lp.num_col_ = problem.n_cols
-        lp.num_row_ = problem.n_rows
-        lp.col_cost_ = self.sign * problem.c
-        lp.col_lower_ = problem.col_lower
-        lp.col_upper_ = problem.col_upper
-        lp.row_lower_ = problem.row_lower
-        lp.row_upper_ = problem.row_upper
-        csc = problem.A.tocsc()
-        csc.sort_indices()
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-        lp.a_matrix_.value_ = csc.data.astype(float)
-        lp.a_matrix_.num_col_ = problem.n_cols
-        lp.a_matrix_.num_row_ = problem.n_rows
-        _check(self.highs.passModel(lp), "load the relaxation")
+        """Pass the model to HiGHS once: integrality dropped, turned into a minimisation,
+        objective constant left out (the search adds it back)."""
+        model = to_highs_model(problem, relax=True)
+        model.lp_.col_cost_ = self.sign * problem.c
+        model.lp_.sense_ = highspy.ObjSense.kMinimize
+        model.lp_.offset_ = 0.0
         if self.is_qp:
-            self._pass_hessian(self.sign * problem.Q)
-
-    def _pass_hessian(self, Q) -> None:
-        """Hand HiGHS the objective Hessian as its lower triangle, column-wise."""
-        lower = sp.tril(Q).tocsc()
-        lower.sort_indices()
-        status = self.highs.passHessian(
-            self.n, lower.nnz, highspy.HessianFormat.kTriangular,
-            lower.indptr.astype(np.int32), lower.indices.astype(np.int32), lower.data,
-        )
-        _check(status, "load the quadratic objective")
+            model.hessian_.value_ = self.sign * np.array(model.hessian_.value_)
+        _check(self.highs.passModel(model), "load the relaxation")
 
     def _configure(self) -> None:
         """Options for fast warm re-solves: no presolve, dual simplex, devex pricing."""

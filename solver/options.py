@@ -25,6 +25,8 @@ class SolveOptions:
     strong_branch_candidates: int = 8
     #: Simplex iteration cap for one strong-branching child.
     strong_branch_iterations: int = 50
+    #: Reduce the problem with HiGHS's MIP presolve before the search.
+    presolve: bool = True
     #: Run the diving heuristic every this many nodes (0 switches it off).
     dive_frequency: int = 20
 

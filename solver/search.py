@@ -28,11 +28,6 @@ _DIVE_ITERATION_SHARE = 0.1
 _MAX_NODES_WITH_BASIS = 20_000
 
 
-def solve(problem: Problem, options: SolveOptions | None = None) -> SolveReport:
-    """Solve ``problem`` (a MILP, or an MIQP with convex objective) by branch and bound."""
-    return Search(problem, options or SolveOptions()).run()
-
-
 class _Stop(Exception):
     """Raised inside the loop when a limit is reached; carries the status."""
 
