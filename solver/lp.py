@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+import scipy.sparse as sp
 
 from branchwise.problem import Problem
 from branchwise.solver.highs_model import to_highs_model
@@ -47,6 +48,10 @@ class NodeLP:
         self.lower = problem.col_lower.copy()
         self.upper = problem.col_upper.copy()
         self.is_qp = problem.Q is not None and problem.Q.nnz > 0
+        self.integer_mask = problem.integrality
+        self.A = problem.A.tocsr()
+        self.row_lower = problem.row_lower.copy()
+        self.row_upper = problem.row_upper.copy()
         self.highs = new_highs()
         self._load(problem)
         self._configure()
@@ -64,11 +69,13 @@ class NodeLP:
         _check(self.highs.passModel(model), "load the relaxation")
 
     def _configure(self) -> None:
-        """Options for fast warm re-solves: no presolve, dual simplex, devex pricing."""
+        """Options for fast warm re-solves: no presolve, dual simplex, devex pricing.
+
+        ``threads`` is left alone: HiGHS sizes one scheduler per process at its first run,
+        and asking for another count afterwards makes every solve fail."""
         options = {
             "presolve": "off",
             "solve_relaxation": True,
-            "threads": 1,
         }
         if not self.is_qp:
             options.update(simplex_strategy=1, simplex_dual_edge_weight_strategy=1)
@@ -88,6 +95,21 @@ class NodeLP:
             ),
             "change column bounds",
         )
+
+    def add_rows(self, rows: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Append rows (cuts) to the relaxation; the current basis extends with them basic."""
+        rows = sp.csr_matrix(rows)
+        rows.sort_indices()
+        _check(
+            self.highs.addRows(
+                rows.shape[0], lower, upper, rows.nnz, rows.indptr[:-1].astype(np.int32),
+                rows.indices.astype(np.int32), rows.data,
+            ),
+            "add rows",
+        )
+        self.A = sp.vstack([self.A, rows], format="csr")
+        self.row_lower = np.concatenate([self.row_lower, lower])
+        self.row_upper = np.concatenate([self.row_upper, upper])
 
     def solve(
         self,

@@ -30,7 +30,6 @@ class Presolve:
     def __init__(self, problem: Problem, time_limit: float) -> None:
         self.original = problem
         self.highs = new_highs()
-        self.highs.setOptionValue("threads", 1)
         if np.isfinite(time_limit):
             self.highs.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
         self.highs.passModel(to_highs_model(problem))

@@ -10,6 +10,7 @@ import numpy as np
 
 from branchwise.problem import Problem
 from branchwise.solver.branching import ReliabilityBranching
+from branchwise.solver.cuts import CutPool, GomorySeparator, separate_rounds
 from branchwise.solver.heuristics import FractionalDiving, SimpleRounding, fractional_columns
 from branchwise.solver.incumbent import Incumbent
 from branchwise.solver.log import SearchLog
@@ -52,6 +53,8 @@ class Search:
         self.branching = ReliabilityBranching(self.lp, self.integer_cols, options)
         self.rounding = SimpleRounding(problem)
         self.diving = FractionalDiving(self.lp, self.integer_cols)
+        self.separators = [GomorySeparator(problem.integrality)]
+        self.stats: dict = {}
         self.log = SearchLog(options.log, options.log_interval)
         self.nodes = 0
         self.lp_iterations = 0
@@ -110,10 +113,25 @@ class Search:
             return "infeasible"
         if result.status != "optimal":
             raise RuntimeError(f"the root relaxation failed ({result.status})")
-        self.root_bound = result.objective
-        root = Node(None, result.objective, 0)
-        self.queue.push(root)
+        self.stats["root_bound_before_cuts"] = result.objective
         self._root_heuristics(result.x)
+        if self.options.cut_rounds and not self.lp.is_qp:
+            rounds = separate_rounds(
+                self.lp, self.separators, CutPool(), result.x, result.objective,
+                self.incumbent.cutoff, self.options.cut_rounds, self.remaining,
+            )
+            self.stats.update(cut_rounds=rounds.rounds, cuts=rounds.cuts)
+            if rounds.status in ("infeasible", "cutoff"):
+                return "optimal" if self.incumbent.found else "infeasible"
+            if rounds.status == "time_limit":
+                raise _Stop("time_limit")
+            if rounds.status != "optimal":
+                raise RuntimeError(f"the root relaxation failed after cuts ({rounds.status})")
+            result = LPSolution("optimal", rounds.objective, rounds.x, 0)
+            if rounds.cuts:
+                self._root_heuristics(result.x)
+        self.root_bound = result.objective
+        self.queue.push(Node(None, result.objective, 0))
         return None
 
     def _root_heuristics(self, x: np.ndarray) -> None:
@@ -251,8 +269,12 @@ class Search:
         return self.deadline - time.perf_counter()
 
     def global_bound(self) -> float:
-        """Lowest bound over everything not yet explored (inf once the tree is empty)."""
-        return min(self.queue.best_bound(), self.active_bound, self.unresolved_bound)
+        """Lowest bound over everything not yet explored (inf once the tree is empty),
+        rounded up when every feasible objective value is an integer."""
+        bound = min(self.queue.best_bound(), self.active_bound, self.unresolved_bound)
+        if self.incumbent.integral_objective and math.isfinite(bound):
+            bound = math.ceil(bound - 1e-6)
+        return bound
 
     def _gap_closed(self) -> bool:
         if not self.incumbent.found:
@@ -308,10 +330,16 @@ class Search:
             stats=self._stats(),
         )
 
+    def _user_value(self, internal: float) -> float:
+        """An internal (minimised, offset-free) objective value in the problem's sense."""
+        return self.lp.sign * internal + self.problem.objective_offset
+
     def _stats(self) -> dict:
         node_iterations = self.lp_iterations - self.root_iterations
         return {
-            "root_bound": self.lp.sign * self.root_bound + self.problem.objective_offset,
+            **{key: self._user_value(value) if key.startswith("root_bound") else value
+               for key, value in self.stats.items()},
+            "root_bound": self._user_value(self.root_bound),
             "lp_iterations": self.lp_iterations,
             "root_lp_iterations": self.root_iterations,
             "mean_node_lp_iterations": node_iterations / max(1, self.nodes),
