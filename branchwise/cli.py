@@ -1,0 +1,156 @@
+"""The ``branchwise`` command: solve a problem file, or convert it to MPS/LP.
+
+Exit status: 0 when the command ran (whatever the solve status), 1 for bad input (one line
+on stderr, no traceback), 2 for bad usage (argparse), 130 when interrupted before solving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from branchwise.io import load_problem, write_problem, write_solution
+from branchwise.problem import Problem
+from branchwise.solver import SolveOptions, SolveReport, solve
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ValueError, OSError) as error:  # ProblemFileError is a ValueError
+        print(f"branchwise: error: {_one_line(error)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("branchwise: interrupted", file=sys.stderr)
+        return 130
+
+
+def _solve(args: argparse.Namespace) -> int:
+    """``branchwise solve``: solve the file and report (JSON or a human summary)."""
+    if args.output and not Path(args.output).resolve().parent.is_dir():
+        raise ValueError(f"{args.output}: its folder does not exist")
+    problem = load_problem(args.file)
+    options = SolveOptions(
+        time_limit=args.time_limit, node_limit=args.node_limit, gap=args.gap,
+        threads=args.threads, log=not (args.quiet or args.json),
+    )
+    report = solve(problem, options)
+    if args.output:
+        write_solution(args.output, problem, report)
+    if args.json:
+        print(json.dumps(report_json(problem, report), allow_nan=False))
+    else:
+        print(("\n" if options.log else "") + _summary(report))
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    """``branchwise convert``: write the file's problem as .mps or .lp."""
+    write_problem(load_problem(args.file), args.out)
+    return 0
+
+
+def report_json(problem: Problem, report: SolveReport) -> dict:
+    """The ``--json`` object: status, objective, bound, gap, nodes, time, verified, solution."""
+    solution = None
+    if report.x is not None:
+        solution = {name: _number(v) for name, v in zip(problem.col_names, report.x, strict=True)}
+    return {
+        "status": report.status,
+        "objective": _number(report.objective),
+        "bound": _number(report.bound),
+        "gap": _number(report.gap),
+        "nodes": int(report.nodes),
+        "time": _number(report.time),
+        "verified": bool(report.verified),
+        "solution": solution,
+    }
+
+
+def _number(value: float | None) -> float | None:
+    """A JSON-safe number: None for missing, infinite or NaN values."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _summary(report: SolveReport) -> str:
+    """The short human summary printed after a solve."""
+    def show(value: float | None) -> str:
+        return "-" if _number(value) is None else f"{value:.10g}"
+
+    return "\n".join([
+        f"status     {report.status}",
+        f"objective  {show(report.objective)}",
+        f"bound      {show(report.bound)}",
+        f"gap        {show(report.gap)}",
+        f"nodes      {report.nodes}",
+        f"time       {report.time:.2f} s",
+        f"verified   {'yes' if report.verified else 'no'}",
+    ])
+
+
+def _one_line(error: BaseException) -> str:
+    """The error's message on one line."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The argument parser with the ``solve`` and ``convert`` subcommands."""
+    parser = argparse.ArgumentParser(prog="branchwise", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    solve_cmd = commands.add_parser("solve", help="solve a .mps, .mps.gz, .lp or .py file")
+    solve_cmd.add_argument("file", metavar="FILE")
+    solve_cmd.add_argument("--time-limit", type=_positive(float), default=math.inf,
+                           metavar="S", help="seconds before stopping (default: none)")
+    solve_cmd.add_argument("--gap", type=_non_negative(float), default=SolveOptions.gap,
+                           metavar="G", help="relative gap to stop at as optimal")
+    solve_cmd.add_argument("--node-limit", type=_non_negative(int), default=None,
+                           metavar="N", help="nodes before stopping (default: none)")
+    solve_cmd.add_argument("--threads", type=_positive(int), default=1, metavar="K")
+    solve_cmd.add_argument("--output", metavar="SOL", help="write the solution to this file")
+    solve_cmd.add_argument("--json", action="store_true",
+                           help="print one JSON object on stdout instead of the summary")
+    solve_cmd.add_argument("--quiet", action="store_true", help="no progress log")
+    solve_cmd.set_defaults(run=_solve)
+
+    convert_cmd = commands.add_parser("convert", help="write the problem as .mps or .lp")
+    convert_cmd.add_argument("file", metavar="FILE")
+    convert_cmd.add_argument("out", metavar="OUT")
+    convert_cmd.set_defaults(run=_convert)
+    return parser
+
+
+def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:
+    """An argparse type: a number of ``kind`` greater than zero."""
+    return _checked(kind, lambda v: v > 0, "a positive")
+
+
+def _non_negative(kind: Callable[[str], float]) -> Callable[[str], float]:
+    """An argparse type: a number of ``kind`` at least zero."""
+    return _checked(kind, lambda v: v >= 0, "a non-negative")
+
+
+def _checked(kind: Callable[[str], float], ok: Callable[[float], bool], what: str):
+    """An argparse type converting with ``kind`` and refusing values that fail ``ok``."""
+    def convert(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = math.nan
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {what} {kind.__name__}, got {text!r}")
+        return value
+
+    return convert
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""Read and write problem files (.mps, .mps.gz, .lp) through HiGHS's own parsers and writers.
+
+HiGHS applies the MPS conventions the published optima rely on: integer columns between
+``MARKER INTORG/INTEND`` with no entry in BOUNDS are binary, explicit bounds are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import highspy
+import numpy as np
+
+from branchwise.problem import Problem
+from branchwise.solver.highs_model import from_highs_model, to_highs_model
+from branchwise.solver.highs_session import new_highs
+
+#: File name endings HiGHS reads, and the subset it writes.
+READABLE = (".mps", ".mps.gz", ".lp", ".lp.gz")
+WRITABLE = (".mps", ".lp")
+
+
+class ProblemFileError(ValueError):
+    """A problem file that is missing, malformed or unsupported; the message names the file."""
+
+
+def read_problem(path: str | Path) -> Problem:
+    """Read an MPS or LP file (optionally gzipped) into a :class:`Problem`."""
+    path = Path(path)
+    _check_suffix(path, READABLE, "read")
+    if not path.is_file():
+        raise ProblemFileError(f"{path}: no such file")
+    highs = new_highs()
+    status, errors = _logged(highs, lambda: highs.readModel(str(path)))
+    if status == highspy.HighsStatus.kError:
+        reason = errors[0] if errors else "HiGHS could not parse it"
+        raise ProblemFileError(f"{path}: {reason}")
+    model = highs.getModel()
+    try:
+        return from_highs_model(model.lp_, model.hessian_, name=_stem(path))
+    except ValueError as error:  # Problem.validate: e.g. a non-finite coefficient
+        raise ProblemFileError(f"{path}: {error}") from None
+
+
+def write_problem(problem: Problem, path: str | Path) -> None:
+    """Write ``problem`` as .mps or .lp (the format follows the file name).
+
+    Neither format keeps free rows (no finite bound on either side: they constrain nothing).
+    LP files also split a ranged row into two rows, and HiGHS replaces every name when one is
+    not a valid LP name. The file is read back; when it does not hold the same problem (a
+    name that is an LP keyword, such as ``st`` or ``free``, can do that) it is removed and a
+    :class:`ProblemFileError` says so.
+    """
+    path = Path(path)
+    _check_suffix(path, WRITABLE, "write")
+    highs = new_highs()
+    if highs.passModel(to_highs_model(problem)) == highspy.HighsStatus.kError:
+        raise ProblemFileError(f"{path}: HiGHS rejected the problem")
+    status, errors = _logged(highs, lambda: highs.writeModel(str(path)))
+    if status == highspy.HighsStatus.kError:
+        raise ProblemFileError(f"{path}: {errors[0] if errors else 'HiGHS could not write it'}")
+    _check_written(problem, path)
+
+
+def _check_written(problem: Problem, path: Path) -> None:
+    """Read ``path`` back; remove it and raise when it does not hold ``problem``."""
+    try:
+        back = read_problem(path)
+    except ProblemFileError as error:
+        detail = str(error).removeprefix(f"{path}: ")
+    else:
+        if _same_columns(problem, back) and back.n_rows == _rows_in_file(problem, path):
+            return
+        detail = "its columns or rows differ"
+    path.unlink()
+    raise ProblemFileError(f"{path}: the written file does not read back as the same problem "
+                           f"({detail}); a name may be a keyword of the format, try .mps")
+
+
+def _same_columns(a: Problem, b: Problem) -> bool:
+    """True when two problems have the same objective, column bounds and integrality."""
+    return a.n_cols == b.n_cols and a.maximize == b.maximize and all(
+        np.array_equal(getattr(a, f), getattr(b, f))
+        for f in ("c", "col_lower", "col_upper", "integrality"))
+
+
+def _rows_in_file(problem: Problem, path: Path) -> int:
+    """How many rows the file written for ``problem`` holds: free rows dropped, LP ranges split."""
+    lower, upper = np.isfinite(problem.row_lower), np.isfinite(problem.row_upper)
+    rows = int(np.count_nonzero(lower | upper))
+    if path.name.lower().endswith(".lp"):
+        rows += int(np.count_nonzero(lower & upper & (problem.row_lower < problem.row_upper)))
+    return rows
+
+
+def _stem(path: str | Path) -> str:
+    """The file name without its problem-file ending: ``p0033`` for ``p0033.mps.gz``."""
+    name = Path(path).name
+    for suffix in sorted(READABLE + (".py",), key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _check_suffix(path: Path, allowed: tuple[str, ...], verb: str) -> None:
+    """Refuse a file name whose ending is not one of ``allowed``."""
+    if not path.name.lower().endswith(allowed):
+        raise ProblemFileError(f"{path}: cannot {verb} this file type (use {', '.join(allowed)})")
+
+
+def _logged(highs: highspy.Highs, action: Callable[[], highspy.HighsStatus]):
+    """Run ``action`` with HiGHS's log captured, not printed; return its status and errors.
+
+    Each error is one line: HiGHS's message, plus the line and column it points at, if any.
+    """
+    messages: list[str] = []
+    highs.setOptionValue("log_to_console", False)
+    highs.setOptionValue("output_flag", True)
+    highs.cbLogging.subscribe(lambda event: messages.append(event.message))
+    try:
+        status = action()
+    finally:
+        highs.setOptionValue("output_flag", False)
+    return status, [_one_line(m) for m in messages if m.lstrip().startswith("ERROR:")]
+
+
+def _one_line(message: str) -> str:
+    """HiGHS's first error line, with the ``--> file:line:column`` pointer shortened to one line."""
+    lines = message.strip().removeprefix("ERROR:").strip().splitlines()
+    pointer = next((line for line in lines if line.strip().startswith("-->")), "")
+    *_, line, column = pointer.rsplit(":", 2) if pointer.count(":") >= 2 else ("", "", "")
+    where = f" (line {line}, column {column})" if line.isdigit() and column.isdigit() else ""
+    return lines[0].strip() + where

@@ -1,0 +1,7 @@
+NAME          BROKEN
+ROWS
+ N  COST
+ X  NOSUCHTYPE
+COLUMNS
+    A         COST         1.0
+ENDATA

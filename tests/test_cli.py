@@ -1,0 +1,213 @@
+"""The ``branchwise`` command: exit codes, one-line errors, JSON and solution output, convert."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import highspy
+import pytest
+
+from branchwise.cli import main
+from branchwise.io import read_problem
+from branchwise.solver import STATUSES
+from branchwise.solver.highs_session import new_highs
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+MIP = ROOT / "problems" / "mip"
+JSON_KEYS = {"status", "objective", "bound", "gap", "nodes", "time", "solution", "verified"}
+
+DUCK_MODEL = """
+import numpy as np
+from branchwise.problem import Problem
+
+class Knapsack:
+    def to_problem(self):
+        return Problem(c=np.array([-5.0, -4.0, -3.0]), A=np.array([[2.0, 3.0, 1.0]]),
+                       row_lower=[-np.inf], row_upper=[5.0], col_lower=[0, 0, 0],
+                       col_upper=[1, 1, 1], integrality=[True, True, True],
+                       col_names=["a", "b", "c"])
+
+model = Knapsack()
+"""
+
+
+def run_cli(*args: str | Path) -> subprocess.CompletedProcess:
+    """Run ``python -m branchwise.cli ARGS`` in a fresh process, as a user's shell would."""
+    return subprocess.run([sys.executable, "-m", "branchwise.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+
+def assert_bad_input(run: subprocess.CompletedProcess, *mentions: str) -> None:
+    """Exit 1, nothing on stdout, one ``branchwise: error:`` line on stderr, no traceback."""
+    assert run.returncode == 1, run.stderr
+    assert run.stdout == ""
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("branchwise: error: ")
+    for text in mentions:
+        assert text in run.stderr
+
+
+def highs_optimum(path: Path) -> float:
+    """The optimum HiGHS finds for a file on its own: the oracle."""
+    highs = new_highs()
+    assert highs.readModel(str(path)) == highspy.HighsStatus.kOk
+    highs.setOptionValue("mip_rel_gap", 1e-9)
+    highs.run()
+    assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return highs.getInfo().objective_function_value
+
+
+def test_unknown_flag_exits_2_with_usage():
+    run = run_cli("solve", "x.mps", "--no-such-flag")
+    assert run.returncode == 2
+    assert run.stdout == "" and "usage: branchwise" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["solve"],
+    [],
+    ["frobnicate", "x.mps"],
+    ["solve", "x.mps", "--time-limit", "-1"],
+    ["solve", "x.mps", "--gap", "abc"],
+    ["solve", "x.mps", "--threads", "0"],
+    ["convert", "x.mps"],
+])
+def test_bad_usage_exits_2_with_usage(args, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "usage: branchwise" in err
+
+
+def test_missing_file_is_bad_input(tmp_path):
+    assert_bad_input(run_cli("solve", tmp_path / "absent.mps", "--json"), "absent.mps")
+
+
+def test_malformed_mps_is_bad_input():
+    assert_bad_input(run_cli("solve", DATA / "malformed.mps"), "malformed.mps", "NOSUCHTYPE")
+
+
+def test_unsupported_file_type_is_bad_input(tmp_path):
+    (tmp_path / "model.txt").write_text("min x\n")
+    assert_bad_input(run_cli("solve", tmp_path / "model.txt"), "model.txt")
+    assert_bad_input(run_cli("convert", DATA / "general_int.mps", tmp_path / "out.csv"),
+                     "out.csv")
+
+
+def test_python_file_that_raises_is_bad_input(tmp_path):
+    (tmp_path / "broken.py").write_text("raise KeyError('demand')\n")
+    assert_bad_input(run_cli("solve", tmp_path / "broken.py"), "broken.py", "KeyError")
+
+
+def test_unwritable_output_is_bad_input(tmp_path):
+    target = tmp_path / "no" / "such" / "dir" / "out.mps"
+    assert_bad_input(run_cli("convert", DATA / "general_int.mps", target), "out.mps")
+    assert_bad_input(run_cli("solve", MIP / "p0033.mps.gz", "--output", target.with_suffix(".sol")),
+                     "out.sol")
+
+
+@pytest.mark.parametrize("source", ["p0033.mps.gz", "flugpl.mps.gz"])
+@pytest.mark.parametrize("suffix", [".mps", ".lp"])
+def test_convert_keeps_the_optimum(tmp_path, capfd, source, suffix):
+    out = tmp_path / f"converted{suffix}"
+    assert main(["convert", str(MIP / source), str(out)]) == 0
+    assert capfd.readouterr() == ("", "")
+    assert highs_optimum(out) == pytest.approx(highs_optimum(MIP / source), rel=1e-9)
+
+
+def test_convert_keeps_general_integer_bounds(tmp_path):
+    assert main(["convert", str(DATA / "general_int.mps"), str(tmp_path / "g.lp")]) == 0
+    assert highs_optimum(tmp_path / "g.lp") == pytest.approx(-20.5)
+    assert read_problem(tmp_path / "g.lp").col_upper.tolist()[:3] == [1.0, 10.0, 7.0]
+
+
+def solve_json(*args: str | Path) -> dict:
+    """Run ``branchwise solve ... --json`` in a subprocess; stdout must be one JSON object."""
+    run = run_cli("solve", *args, "--json")
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    result = json.loads(run.stdout)          # fails on a banner, a log line or a second object
+    assert isinstance(result, dict) and JSON_KEYS <= result.keys()
+    assert result["status"] in STATUSES
+    return result
+
+
+def test_solve_json_p0033():
+    result = solve_json(MIP / "p0033.mps.gz", "--time-limit", "120")
+    assert result["status"] == "optimal" and result["verified"] is True
+    assert result["objective"] == pytest.approx(highs_optimum(MIP / "p0033.mps.gz"), abs=1e-6)
+    assert result["objective"] == pytest.approx(3089, abs=1e-6)
+    problem = read_problem(MIP / "p0033.mps.gz")
+    assert list(result["solution"]) == problem.col_names
+    x = [result["solution"][name] for name in problem.col_names]
+    assert problem.is_feasible(x)
+    assert problem.objective_value(x) == pytest.approx(result["objective"])
+
+
+def test_solve_json_infeasible_has_nulls(tmp_path):
+    (tmp_path / "infeasible.lp").write_text(
+        "min\n obj: x + y\nst\n c1: x + y >= 3\nbounds\n x <= 1\n y <= 1\ngeneral\n x\n y\nend\n")
+    result = solve_json(tmp_path / "infeasible.lp")
+    assert result["status"] == "infeasible"
+    assert result["objective"] is None and result["solution"] is None
+    assert result["verified"] is False
+
+
+def test_solve_json_time_limit_still_one_object():
+    result = solve_json(MIP / "markshare1.mps.gz", "--time-limit", "1")
+    assert result["status"] == "time_limit"
+    assert result["time"] < 30
+
+
+def test_solve_python_model_file(tmp_path):
+    (tmp_path / "knapsack.py").write_text(DUCK_MODEL)
+    result = solve_json(tmp_path / "knapsack.py")
+    assert result["status"] == "optimal" and result["verified"] is True
+    assert result["objective"] == pytest.approx(-9.0)       # a + c, or a + b (weight 5)
+    assert set(result["solution"]) == {"a", "b", "c"}
+
+
+def test_output_writes_the_solution_file(tmp_path):
+    sol = tmp_path / "general.sol"
+    result = solve_json(DATA / "general_int.mps", "--output", sol)
+    assert result["objective"] == pytest.approx(-20.5)
+    lines = sol.read_text().splitlines()
+    assert lines[0] == f"objective {result['objective']!r}"
+    assert lines[1] == "# status optimal"
+    values = {name: float(value) for name, value in (line.split() for line in lines[2:])}
+    assert values == result["solution"]
+    problem = read_problem(DATA / "general_int.mps")
+    assert problem.is_feasible([values[name] for name in problem.col_names])
+
+
+def test_human_summary_quiet_even_after_highs_ran_in_this_process(capsys):
+    highs_optimum(DATA / "general_int.mps")     # HiGHS's thread scheduler now exists
+    assert main(["solve", str(DATA / "general_int.mps"), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "status     optimal"
+    assert "objective  -20.5" in out and "verified   yes" in out
+
+
+def test_node_limit_is_passed_to_the_engine():
+    result = solve_json(MIP / "markshare1.mps.gz", "--node-limit", "5", "--time-limit", "60")
+    assert result["status"] == "node_limit" and result["nodes"] <= 5
+
+
+def test_solve_a_model_file():
+    pytest.importorskip("branchwise.model")
+    result = solve_json(DATA / "tiny_model.py")
+    assert result["status"] == "optimal" and result["verified"] is True
+    assert result["objective"] == pytest.approx(9.5)
+    assert {"x", "n", "b"} <= set(result["solution"])
+    assert result["solution"]["n"] == pytest.approx(3)
+
+
+def test_convert_a_model_file(tmp_path):
+    pytest.importorskip("branchwise.model")
+    assert main(["convert", str(DATA / "tiny_model.py"), str(tmp_path / "tiny.mps")]) == 0
+    assert highs_optimum(tmp_path / "tiny.mps") == pytest.approx(9.5)
