@@ -29,6 +29,11 @@ class Problem:
     objective_offset: float = 0.0
     Q: sp.csr_matrix | None = None
     maximize: bool = False
+    #: Special ordered sets, as arrays of column indices: in each SOS1 set at most one
+    #: column is nonzero (a complementarity pair is an SOS1 set of two); in each SOS2 set
+    #: at most two columns, adjacent in the given order, are nonzero.
+    sos1: list[np.ndarray] = field(default_factory=list)
+    sos2: list[np.ndarray] = field(default_factory=list)
     col_names: list[str] = field(default_factory=list)
     row_names: list[str] = field(default_factory=list)
     name: str = ""
@@ -44,6 +49,8 @@ class Problem:
         self.integrality = np.asarray(self.integrality, dtype=bool)
         if self.Q is not None:
             self.Q = sp.csr_matrix(self.Q, dtype=float, shape=(n, n))
+        self.sos1 = [np.asarray(members, dtype=np.int64) for members in self.sos1]
+        self.sos2 = [np.asarray(members, dtype=np.int64) for members in self.sos2]
         if not self.col_names:
             self.col_names = [f"x{j}" for j in range(n)]
         if not self.row_names:
@@ -70,6 +77,9 @@ class Problem:
                 raise ValueError(f"{label} has shape {arr.shape}, expected ({size},)")
         if len(self.col_names) != n or len(self.row_names) != m:
             raise ValueError("col_names/row_names do not match the problem size")
+        for members in self.sos1 + self.sos2:
+            if members.ndim != 1 or members.size < 2 or members.min() < 0 or members.max() >= n:
+                raise ValueError("an SOS set needs at least two valid column indices")
         for label, arr in (("c", self.c), ("A", self.A.data)):
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{label} has non-finite coefficients")
@@ -103,11 +113,28 @@ class Problem:
             if scaled.size and scaled.max() > worst:
                 i = int(scaled.argmax())
                 worst, where = float(scaled[i]), f"{kind} {names[i]}"
+        for kind, excess in self._sos_excesses(x):
+            if excess > worst:
+                worst, where = excess, kind
         frac = np.abs(x - np.round(x))[self.integrality]
         if frac.size and frac.max() > integer_tol and frac.max() > worst:
             j = int(np.flatnonzero(self.integrality)[frac.argmax()])
             worst, where = float(frac.max()), f"integrality of {self.col_names[j]}"
         return worst, where
+
+    def _sos_excesses(self, x: np.ndarray):
+        """(where, size of the entries outside what the set allows) for every SOS set."""
+        for k, members in enumerate(self.sos1):
+            values = np.sort(np.abs(x[members]))
+            yield f"SOS1 set {k}", float(values[-2])
+        for k, members in enumerate(self.sos2):
+            values = np.abs(x[members])
+            pairs = values[:-1] + values[1:]
+            yield f"SOS2 set {k}", float(values.sum() - pairs.max())
+
+    @property
+    def has_sos(self) -> bool:
+        return bool(self.sos1 or self.sos2)
 
     def is_feasible(self, x: np.ndarray, tol: float = FEASIBILITY) -> bool:
         """True when ``x`` satisfies rows, bounds and integrality within ``tol``."""

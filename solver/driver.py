@@ -17,7 +17,7 @@ from branchwise.tolerances import FEASIBILITY
 def solve(problem: Problem, options: SolveOptions | None = None) -> SolveReport:
     """Solve ``problem`` (a MILP, or an MIQP with a convex objective) to the options' gap."""
     options = options or SolveOptions()
-    if not options.presolve or problem.Q is not None:
+    if not options.presolve or problem.Q is not None or problem.has_sos:
         return Search(problem, options).run()
     started = time.perf_counter()
     presolve = Presolve(problem, options.time_limit)

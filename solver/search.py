@@ -17,6 +17,7 @@ from branchwise.solver.log import SearchLog
 from branchwise.solver.lp import LPSolution, NodeLP
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.result import SolveReport
+from branchwise.solver.sos import most_violated_sos, sos_children
 from branchwise.solver.tree import BoundChange, Node, NodeQueue
 from branchwise.tolerances import FEASIBILITY
 
@@ -57,6 +58,7 @@ class Search:
         self.stats: dict = {}
         self.log = SearchLog(options.log, options.log_interval)
         self.nodes = 0
+        self.sos_branchings = 0
         self.lp_iterations = 0
         self.root_iterations = 0
         self.root_bound = -math.inf
@@ -186,8 +188,12 @@ class Search:
             x = result.x
             fractional = fractional_columns(x, self.integer_cols)
             if fractional.size == 0:
-                self.incumbent.offer(x, "lp", lower, upper)
-                return None
+                violated = most_violated_sos(self.problem, x)
+                if violated is None:
+                    self.incumbent.offer(x, "lp", lower, upper)
+                    return None
+                node.bound = bound
+                return self._branch_sos(node, violated, x)
             self._node_heuristics(x, fractional, lower, upper)
             if bound >= self.incumbent.cutoff:
                 return None
@@ -208,11 +214,24 @@ class Search:
         """Create both children; return the preferred one to plunge into, queue the other."""
         node.basis = self.lp.get_basis()
         col, value = decision.col, decision.value
-        down = node.child(col, lower[col], math.floor(value), max(decision.down_bound, node.bound))
-        up = node.child(col, math.ceil(value), upper[col], max(decision.up_bound, node.bound))
+        down = node.child([(col, lower[col], math.floor(value))],
+                          max(decision.down_bound, node.bound))
+        up = node.child([(col, math.ceil(value), upper[col])], max(decision.up_bound, node.bound))
         down.branched = (col, 0, value, node.bound)
         up.branched = (col, 1, value, node.bound)
         first, second = (up, down) if value - math.floor(value) >= 0.5 else (down, up)
+        return self._descend(first, second)
+
+    def _branch_sos(self, node: Node, violated: tuple[str, np.ndarray], x: np.ndarray,
+                    ) -> Node | None:
+        """Split a violated special ordered set into two children (no binaries, no M)."""
+        node.basis = self.lp.get_basis()
+        left, right = sos_children(*violated, x)
+        self.sos_branchings += 1
+        return self._descend(node.child(left, node.bound), node.child(right, node.bound))
+
+    def _descend(self, first: Node, second: Node) -> Node | None:
+        """Queue one child and plunge into the other (the lower-bound one when they differ)."""
         if first.bound > second.bound:
             first, second = second, first
         self.queue.push(second)
@@ -344,6 +363,7 @@ class Search:
             "root_lp_iterations": self.root_iterations,
             "mean_node_lp_iterations": node_iterations / max(1, self.nodes),
             "strong_branchings": self.branching.strong_branchings,
+            "sos_branchings": self.sos_branchings,
             "strong_branching_lp_iterations": self.branching.lp_iterations,
             "dive_lp_iterations": self.diving.lp_iterations,
             "incumbents": dict(self.incumbent.sources),

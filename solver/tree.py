@@ -26,16 +26,15 @@ class BoundChange:
         self.upper = upper
         self.depth = 0 if parent is None else parent.depth + 1
 
-    def apply(self, lower: np.ndarray, upper: np.ndarray) -> None:
-        """Write this trail's bounds into ``lower``/``upper`` (the newest change wins)."""
-        links = []
+    def apply(self, lower: np.ndarray, upper: np.ndarray,
+              stop: BoundChange | None = None) -> None:
+        """Write this trail's bounds into ``lower``/``upper``, back to (not including)
+        ``stop``; changes only ever tighten, so their order does not matter."""
         link: BoundChange | None = self
-        while link is not None:
-            links.append(link)
-            link = link.parent
-        for link in reversed(links):
+        while link is not None and link is not stop:
             lower[link.col] = max(lower[link.col], link.lower)
             upper[link.col] = min(upper[link.col], link.upper)
+            link = link.parent
 
 
 @dataclass(eq=False)
@@ -49,21 +48,26 @@ class Node:
     #: (column, direction, parent's value, parent's bound): what the parent branched on,
     #: so the node's LP can teach the pseudocosts.
     branched: tuple[int, int, float, float] | None = None
+    #: The parent's trail at branching time: this node's own changes are the links above it.
+    parent_changes: BoundChange | None = None
 
-    def child(self, col: int, lower: float, upper: float, bound: float) -> Node:
-        """A child that adds one bound change and shares this node's basis."""
-        return Node(BoundChange(self.changes, col, lower, upper), bound, self.depth + 1, self.basis)
+    def child(self, changes: list[tuple[int, float, float]], bound: float) -> Node:
+        """A child that adds bound changes ``(column, lower, upper)`` and shares this
+        node's basis; it remembers where its own changes start."""
+        trail = self.changes
+        for col, lower, upper in changes:
+            trail = BoundChange(trail, col, lower, upper)
+        return Node(trail, bound, self.depth + 1, self.basis, parent_changes=self.changes)
 
     def domain(self, root_lower: np.ndarray, root_upper: np.ndarray,
                parent_domain: tuple[np.ndarray, np.ndarray] | None = None,
                ) -> tuple[np.ndarray, np.ndarray]:
         """Column bounds at this node: the root's with the whole trail applied, or, when
-        the parent's bounds are at hand, the parent's with just this node's change."""
-        if parent_domain is not None and self.changes is not None:
+        the parent's bounds are at hand, the parent's with just this node's changes."""
+        if parent_domain is not None:
             lower, upper = parent_domain[0].copy(), parent_domain[1].copy()
-            link = self.changes
-            lower[link.col] = max(lower[link.col], link.lower)
-            upper[link.col] = min(upper[link.col], link.upper)
+            if self.changes is not None:
+                self.changes.apply(lower, upper, stop=self.parent_changes)
             return lower, upper
         lower, upper = root_lower.copy(), root_upper.copy()
         if self.changes is not None:
