@@ -40,6 +40,10 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> SolveReport:
 def _postsolve(problem: Problem, presolve: Presolve, report: SolveReport,
                options: SolveOptions, started: float, stats: dict) -> SolveReport:
     """Map the reduced problem's answer to the original columns and verify it there."""
+    if presolve.reduced is not None and presolve.reduced.maximize != problem.maximize:
+        # HiGHS hands back a maximisation as the minimisation of the negated objective.
+        report = replace(report, bound=-report.bound,
+                         objective=None if report.objective is None else -report.objective)
     if report.status in ("infeasible", "unbounded"):
         return replace(report, time=time.perf_counter() - started, stats={**report.stats, **stats})
     x = None

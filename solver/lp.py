@@ -157,6 +157,10 @@ class NodeLP:
         self.highs.clearSolver()
         return self.solve(time_limit=time_limit)
 
+    def reduced_costs(self) -> np.ndarray:
+        """Reduced costs of the columns at the last optimal solve (minimisation sense)."""
+        return np.array(self.highs.getSolution().col_dual)
+
     def get_basis(self) -> highspy.HighsBasis | None:
         """The current basis, for warm-starting later nodes (None for QP relaxations)."""
         if self.is_qp:

@@ -27,6 +27,8 @@ class SolveOptions:
     strong_branch_iterations: int = 50
     #: Reduce the problem with HiGHS's MIP presolve before the search.
     presolve: bool = True
+    #: Tighten bounds from row activities at the root and at every node.
+    propagation: bool = True
     #: Most rounds of Gomory cuts at the root (0 switches cuts off).
     cut_rounds: int = 20
     #: Run the diving heuristic every this many nodes (0 switches it off).

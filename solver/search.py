@@ -16,6 +16,7 @@ from branchwise.solver.incumbent import Incumbent
 from branchwise.solver.log import SearchLog
 from branchwise.solver.lp import LPSolution, NodeLP
 from branchwise.solver.options import SolveOptions
+from branchwise.solver.propagation import ActivityPropagator, reduced_cost_bounds
 from branchwise.solver.result import SolveReport
 from branchwise.solver.sos import most_violated_sos, sos_children
 from branchwise.solver.tree import BoundChange, Node, NodeQueue
@@ -55,6 +56,10 @@ class Search:
         self.rounding = SimpleRounding(problem)
         self.diving = FractionalDiving(self.lp, self.integer_cols)
         self.separators = [GomorySeparator(problem.integrality)]
+        self.propagator = ActivityPropagator(problem)
+        self.root_reduced_costs: np.ndarray | None = None
+        self.reduced_cost_fixings = 0
+        self.fixed_for_value = math.inf
         self.stats: dict = {}
         self.log = SearchLog(options.log, options.log_interval)
         self.nodes = 0
@@ -80,7 +85,8 @@ class Search:
         return self._report(status)
 
     def _search(self) -> str:
-        if np.any(self.root_lower > self.root_upper):
+        if np.any(self.root_lower > self.root_upper) or not self._propagate(
+                self.root_lower, self.root_upper):
             return "infeasible"
         root_status = self._solve_root()
         if root_status is not None:
@@ -96,6 +102,8 @@ class Search:
                 warm = True
             self.active_bound = node.bound
             self._check_limits()
+            if self.incumbent.value < self.fixed_for_value:
+                self._fix_by_reduced_costs()
             if node.bound >= self.incumbent.cutoff:
                 node = None
                 continue
@@ -105,7 +113,8 @@ class Search:
         return "optimal" if self.incumbent.found else "infeasible"
 
     def _solve_root(self) -> str | None:
-        """Solve the root LP; a status string when the search ends right there."""
+        """Solve the root LP, add cuts, run the root heuristics and fix by reduced costs;
+        a status string when the search ends right there."""
         self.lp.set_bounds(self.root_lower, self.root_upper)
         result = self._solve_lp()
         self.root_iterations = result.iterations
@@ -118,23 +127,49 @@ class Search:
         self.stats["root_bound_before_cuts"] = result.objective
         self._root_heuristics(result.x)
         if self.options.cut_rounds and not self.lp.is_qp:
-            rounds = separate_rounds(
-                self.lp, self.separators, CutPool(), result.x, result.objective,
-                self.incumbent.cutoff, self.options.cut_rounds, self.remaining,
-            )
-            self.stats.update(cut_rounds=rounds.rounds, cuts=rounds.cuts)
-            if rounds.status in ("infeasible", "cutoff"):
-                return "optimal" if self.incumbent.found else "infeasible"
-            if rounds.status == "time_limit":
-                raise _Stop("time_limit")
-            if rounds.status != "optimal":
-                raise RuntimeError(f"the root relaxation failed after cuts ({rounds.status})")
-            result = LPSolution("optimal", rounds.objective, rounds.x, 0)
-            if rounds.cuts:
-                self._root_heuristics(result.x)
+            ended = self._root_cuts(result)
+            if ended is not None:
+                return ended
+        # Re-solve (warm, usually no pivots) so the LP state is the root's, not a heuristic's.
+        result = self._solve_lp()
+        if result.status in ("infeasible", "cutoff"):
+            return "optimal" if self.incumbent.found else "infeasible"
+        if result.status != "optimal":
+            raise RuntimeError(f"the root relaxation failed after cuts ({result.status})")
         self.root_bound = result.objective
+        self.root_reduced_costs = self.lp.reduced_costs()
+        if self.stats.get("cuts"):
+            self._root_heuristics(result.x)
+        self._fix_by_reduced_costs()
         self.queue.push(Node(None, result.objective, 0))
         return None
+
+    def _root_cuts(self, result: LPSolution) -> str | None:
+        """Rounds of cuts at the root; a status string if they end the search."""
+        rounds = separate_rounds(
+            self.lp, self.separators, CutPool(), result.x, result.objective,
+            self.incumbent.cutoff, self.options.cut_rounds, self.remaining,
+        )
+        self.stats.update(cut_rounds=rounds.rounds, cuts=rounds.cuts)
+        if rounds.status in ("infeasible", "cutoff"):
+            return "optimal" if self.incumbent.found else "infeasible"
+        if rounds.status == "time_limit":
+            raise _Stop("time_limit")
+        return None
+
+    def _fix_by_reduced_costs(self) -> None:
+        """Tighten the global bounds with the root LP's reduced costs against the incumbent
+        (done again whenever the incumbent improves)."""
+        if self.root_reduced_costs is None or not self.incumbent.found:
+            return
+        self.reduced_cost_fixings += reduced_cost_bounds(
+            self.root_lower, self.root_upper, self.root_reduced_costs, self.root_bound,
+            self.incumbent.cutoff, self.problem.integrality)
+        self.fixed_for_value = self.incumbent.value
+
+    def _propagate(self, lower: np.ndarray, upper: np.ndarray) -> bool:
+        """Row propagation on a domain (in place); False when it is empty."""
+        return not self.options.propagation or self.propagator.propagate(lower, upper)
 
     def _root_heuristics(self, x: np.ndarray) -> None:
         """Rounding, diving and LP completion at the root, before any branching."""
@@ -166,7 +201,7 @@ class Search:
         parent_domain = self._last_domain if warm else None
         lower, upper = node.domain(self.root_lower, self.root_upper, parent_domain)
         self._last_domain = (lower, upper)
-        if np.any(lower > upper):
+        if np.any(lower > upper) or not self._propagate(lower, upper):
             return None
         self.lp.set_bounds(lower, upper)
         if not warm:
@@ -364,6 +399,8 @@ class Search:
             "mean_node_lp_iterations": node_iterations / max(1, self.nodes),
             "strong_branchings": self.branching.strong_branchings,
             "sos_branchings": self.sos_branchings,
+            "propagation_tightenings": self.propagator.tightenings,
+            "reduced_cost_fixings": self.reduced_cost_fixings,
             "strong_branching_lp_iterations": self.branching.lp_iterations,
             "dive_lp_iterations": self.diving.lp_iterations,
             "incumbents": dict(self.incumbent.sources),
