@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -11,13 +12,49 @@ from branchwise.solver.lp import NodeLP
 from branchwise.tolerances import INTEGRALITY
 
 
+@dataclass
+class HeuristicContext:
+    """What a primal heuristic sees at a node: the LP point and the node's domain."""
+
+    x: np.ndarray
+    fractional: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    cutoff: float
+    nodes: int
+    lp_iterations: int  # node-LP simplex iterations spent by the search so far
+
+    @property
+    def at_root(self) -> bool:
+        return self.nodes == 0
+
+
+class PrimalHeuristic:
+    """A plugin that proposes integer-feasible points; the search verifies them.
+
+    Heuristics that change the LP must restore its bounds and basis before returning.
+    """
+
+    name = "heuristic"
+    #: Simplex iterations the heuristic has spent (those that solve LPs count them).
+    lp_iterations = 0
+
+    def should_run(self, context: HeuristicContext) -> bool:
+        """Whether to run at this node (frequency and work budget live here)."""
+        return True
+
+    def run(self, context: HeuristicContext) -> np.ndarray | None:
+        """A candidate point (checked by the caller), or None."""
+        raise NotImplementedError
+
+
 def fractional_columns(x: np.ndarray, integer_cols: np.ndarray) -> np.ndarray:
     """Integer columns whose value is further than INTEGRALITY from an integer."""
     values = x[integer_cols]
     return integer_cols[np.abs(values - np.round(values)) > INTEGRALITY]
 
 
-class SimpleRounding:
+class SimpleRounding(PrimalHeuristic):
     """Round each fractional column in a direction no row can object to (SCIP's locks):
     a column with no down-locks goes down, one with no up-locks goes up."""
 
@@ -37,8 +74,9 @@ class SimpleRounding:
         self.down_locks = np.bincount(col_of_entry, weights=down, minlength=problem.n_cols)
         self.up_locks = np.bincount(col_of_entry, weights=up, minlength=problem.n_cols)
 
-    def run(self, x: np.ndarray, fractional: np.ndarray) -> np.ndarray | None:
-        """A rounded copy of ``x`` if every fractional column has a lock-free side."""
+    def run(self, context: HeuristicContext) -> np.ndarray | None:
+        """A rounded copy of the LP point if every fractional column has a lock-free side."""
+        x, fractional = context.x, context.fractional
         down_ok = self.down_locks[fractional] == 0
         up_ok = self.up_locks[fractional] == 0
         if not np.all(down_ok | up_ok):
@@ -49,26 +87,39 @@ class SimpleRounding:
         return rounded
 
 
-class FractionalDiving:
+class FractionalDiving(PrimalHeuristic):
     """Dive from a node: repeatedly round the least fractional column, re-solve the LP,
     and back off one step on infeasibility, until the LP point is integral."""
 
     name = "diving"
 
-    def __init__(self, lp: NodeLP, integer_cols: np.ndarray, max_depth: int = 50,
+    def __init__(self, lp: NodeLP, integer_cols: np.ndarray, frequency: int,
+                 iteration_share: float = 0.1, max_depth: int = 50,
                  iteration_budget: int = 2000) -> None:
         self.lp = lp
         self.integer_cols = integer_cols
+        self.frequency = frequency
+        self.iteration_share = iteration_share
         self.max_depth = max_depth
         self.iteration_budget = iteration_budget
         self.lp_iterations = 0
 
-    def run(self, x: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-            cutoff: float) -> np.ndarray | None:
-        """Dive from LP point ``x`` inside ``[lower, upper]``; restores the LP afterwards."""
+    def should_run(self, context: HeuristicContext) -> bool:
+        """At the root, then every ``frequency`` nodes while diving has used at most
+        ``iteration_share`` of the search's LP iterations."""
+        if not self.frequency or context.fractional.size == 0:
+            return False
+        if context.at_root:
+            return True
+        within_budget = self.lp_iterations <= self.iteration_share * context.lp_iterations
+        return context.nodes % self.frequency == 0 and within_budget
+
+    def run(self, context: HeuristicContext) -> np.ndarray | None:
+        """Dive from the LP point inside the node's domain; restores the LP afterwards."""
+        lower, upper = context.lower, context.upper
         basis = self.lp.get_basis()
         try:
-            return self._dive(x, lower.copy(), upper.copy(), cutoff)
+            return self._dive(context.x, lower.copy(), upper.copy(), context.cutoff)
         finally:
             self.lp.set_bounds(lower, upper)
             self.lp.set_basis(basis)

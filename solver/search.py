@@ -11,7 +11,13 @@ import numpy as np
 from branchwise.problem import Problem
 from branchwise.solver.branching import ReliabilityBranching
 from branchwise.solver.cuts import CutPool, GomorySeparator, separate_rounds
-from branchwise.solver.heuristics import FractionalDiving, SimpleRounding, fractional_columns
+from branchwise.solver.heuristics import (
+    FractionalDiving,
+    HeuristicContext,
+    PrimalHeuristic,
+    SimpleRounding,
+    fractional_columns,
+)
 from branchwise.solver.incumbent import Incumbent
 from branchwise.solver.log import SearchLog
 from branchwise.solver.lp import LPSolution, NodeLP
@@ -25,8 +31,6 @@ from branchwise.tolerances import FEASIBILITY
 #: While plunging, a child is kept only if its bound is within this share of the gap
 #: between the best open bound and the incumbent.
 _PLUNGE_GAP_SHARE = 0.3
-#: Diving may spend at most this share of all LP iterations so far (root dive excepted).
-_DIVE_ITERATION_SHARE = 0.1
 #: Past this many open nodes, stored warm-start bases are dropped to bound memory.
 _MAX_NODES_WITH_BASIS = 20_000
 
@@ -53,8 +57,10 @@ class Search:
         self.incumbent = Incumbent(problem, self.lp, self.integer_cols, options)
         self.queue = NodeQueue()
         self.branching = ReliabilityBranching(self.lp, self.integer_cols, options)
-        self.rounding = SimpleRounding(problem)
-        self.diving = FractionalDiving(self.lp, self.integer_cols)
+        self.heuristics: list[PrimalHeuristic] = [
+            SimpleRounding(problem),
+            FractionalDiving(self.lp, self.integer_cols, options.dive_frequency),
+        ]
         self.separators = [GomorySeparator(problem.integrality)]
         self.propagator = ActivityPropagator(problem)
         self.root_reduced_costs: np.ndarray | None = None
@@ -172,11 +178,9 @@ class Search:
         return not self.options.propagation or self.propagator.propagate(lower, upper)
 
     def _root_heuristics(self, x: np.ndarray) -> None:
-        """Rounding, diving and LP completion at the root, before any branching."""
+        """Heuristics and LP completion at the root, before any branching."""
         fractional = fractional_columns(x, self.integer_cols)
-        self._try_rounding(x, fractional)
-        if fractional.size and self.options.dive_frequency:
-            self._dive(x, self.root_lower, self.root_upper)
+        self._run_heuristics(x, fractional, self.root_lower, self.root_upper)
         if fractional.size and not self.incumbent.found:
             self.incumbent.complete(np.round(x), "fix-and-solve", self.root_lower,
                                     self.root_upper)
@@ -229,7 +233,7 @@ class Search:
                     return None
                 node.bound = bound
                 return self._branch_sos(node, violated, x)
-            self._node_heuristics(x, fractional, lower, upper)
+            self._run_heuristics(x, fractional, lower, upper)
             if bound >= self.incumbent.cutoff:
                 return None
             decision = self.branching.select(x, bound, fractional, self.incumbent.cutoff)
@@ -287,23 +291,16 @@ class Search:
         return child.bound <= best + _PLUNGE_GAP_SHARE * (self.incumbent.value - best)
 
     # ----------------------------------------------------------- heuristics
-    def _node_heuristics(self, x, fractional, lower, upper) -> None:
-        """Cheap rounding at every node; a dive every ``dive_frequency`` nodes."""
-        self._try_rounding(x, fractional)
-        frequency = self.options.dive_frequency
-        within_budget = self.diving.lp_iterations <= _DIVE_ITERATION_SHARE * self.lp_iterations
-        if frequency and self.nodes % frequency == 0 and within_budget:
-            self._dive(x, lower, upper)
-
-    def _try_rounding(self, x: np.ndarray, fractional: np.ndarray) -> None:
-        rounded = self.rounding.run(x, fractional)
-        if rounded is not None:
-            self.incumbent.offer(rounded, self.rounding.name)
-
-    def _dive(self, x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
-        found = self.diving.run(x, lower, upper, self.incumbent.cutoff)
-        if found is not None:
-            self.incumbent.offer(found, self.diving.name, lower, upper)
+    def _run_heuristics(self, x: np.ndarray, fractional: np.ndarray, lower: np.ndarray,
+                        upper: np.ndarray) -> None:
+        """Offer every due heuristic's candidate to the incumbent (which verifies it)."""
+        for heuristic in self.heuristics:
+            context = HeuristicContext(x, fractional, lower, upper, self.incumbent.cutoff,
+                                       self.nodes, self.lp_iterations)
+            if heuristic.should_run(context):
+                found = heuristic.run(context)
+                if found is not None:
+                    self.incumbent.offer(found, heuristic.name, lower, upper)
 
     # -------------------------------------------------------------- helpers
     def _solve_lp(self) -> LPSolution:
@@ -402,7 +399,7 @@ class Search:
             "propagation_tightenings": self.propagator.tightenings,
             "reduced_cost_fixings": self.reduced_cost_fixings,
             "strong_branching_lp_iterations": self.branching.lp_iterations,
-            "dive_lp_iterations": self.diving.lp_iterations,
+            "heuristic_lp_iterations": {h.name: h.lp_iterations for h in self.heuristics},
             "incumbents": dict(self.incumbent.sources),
         }
 
