@@ -25,6 +25,7 @@ from branchwise.solver.options import SolveOptions
 from branchwise.solver.propagation import ActivityPropagator, reduced_cost_bounds
 from branchwise.solver.result import SolveReport
 from branchwise.solver.sos import most_violated_sos, sos_children
+from branchwise.solver.timers import Timers
 from branchwise.solver.tree import BoundChange, Node, NodeQueue
 from branchwise.tolerances import FEASIBILITY
 
@@ -67,6 +68,7 @@ class Search:
         self.reduced_cost_fixings = 0
         self.fixed_for_value = math.inf
         self.stats: dict = {}
+        self.timers = Timers()
         self.log = SearchLog(options.log, options.log_interval)
         self.nodes = 0
         self.sos_branchings = 0
@@ -147,15 +149,20 @@ class Search:
         if self.stats.get("cuts"):
             self._root_heuristics(result.x)
         self._fix_by_reduced_costs()
+        self.log.line(
+            f"root: LP bound {self._user_value(self.stats['root_bound_before_cuts']):.10g}, "
+            f"{self.stats.get('cuts', 0)} cuts in {self.stats.get('cut_rounds', 0)} rounds "
+            f"-> {self._user_value(self.root_bound):.10g}")
         self.queue.push(Node(None, result.objective, 0))
         return None
 
     def _root_cuts(self, result: LPSolution) -> str | None:
         """Rounds of cuts at the root; a status string if they end the search."""
-        rounds = separate_rounds(
-            self.lp, self.separators, CutPool(), result.x, result.objective,
-            self.incumbent.cutoff, self.options.cut_rounds, self.remaining,
-        )
+        with self.timers.timing("cuts"):
+            rounds = separate_rounds(
+                self.lp, self.separators, CutPool(), result.x, result.objective,
+                self.incumbent.cutoff, self.options.cut_rounds, self.remaining,
+            )
         self.stats.update(cut_rounds=rounds.rounds, cuts=rounds.cuts)
         if rounds.status in ("infeasible", "cutoff"):
             return "optimal" if self.incumbent.found else "infeasible"
@@ -175,7 +182,10 @@ class Search:
 
     def _propagate(self, lower: np.ndarray, upper: np.ndarray) -> bool:
         """Row propagation on a domain (in place); False when it is empty."""
-        return not self.options.propagation or self.propagator.propagate(lower, upper)
+        if not self.options.propagation:
+            return True
+        with self.timers.timing("propagation"):
+            return self.propagator.propagate(lower, upper)
 
     def _root_heuristics(self, x: np.ndarray) -> None:
         """Heuristics and LP completion at the root, before any branching."""
@@ -236,7 +246,8 @@ class Search:
             self._run_heuristics(x, fractional, lower, upper)
             if bound >= self.incumbent.cutoff:
                 return None
-            decision = self.branching.select(x, bound, fractional, self.incumbent.cutoff)
+            with self.timers.timing("branching"):
+                decision = self.branching.select(x, bound, fractional, self.incumbent.cutoff)
             if decision.infeasible:
                 return None
             if not decision.tightenings:
@@ -298,18 +309,20 @@ class Search:
             context = HeuristicContext(x, fractional, lower, upper, self.incumbent.cutoff,
                                        self.nodes, self.lp_iterations)
             if heuristic.should_run(context):
-                found = heuristic.run(context)
+                with self.timers.timing(f"heuristic:{heuristic.name}"):
+                    found = heuristic.run(context)
                 if found is not None:
                     self.incumbent.offer(found, heuristic.name, lower, upper)
 
     # -------------------------------------------------------------- helpers
     def _solve_lp(self) -> LPSolution:
         """Solve the node LP under the cutoff; retry from scratch once on a failure."""
-        result = self.lp.solve(cutoff=self.incumbent.cutoff, time_limit=self.remaining())
-        if result.status in ("error", "unbounded_or_infeasible") or (
-            result.status == "unbounded" and self.nodes > 0
-        ):
-            result = self.lp.solve_from_scratch(time_limit=self.remaining())
+        with self.timers.timing("lp"):
+            result = self.lp.solve(cutoff=self.incumbent.cutoff, time_limit=self.remaining())
+            if result.status in ("error", "unbounded_or_infeasible") or (
+                result.status == "unbounded" and self.nodes > 0
+            ):
+                result = self.lp.solve_from_scratch(time_limit=self.remaining())
         self.lp_iterations += result.iterations
         if result.status == "time_limit":
             raise _Stop("time_limit")
@@ -400,8 +413,17 @@ class Search:
             "reduced_cost_fixings": self.reduced_cost_fixings,
             "strong_branching_lp_iterations": self.branching.lp_iterations,
             "heuristic_lp_iterations": {h.name: h.lp_iterations for h in self.heuristics},
+            "seconds": self.timers.as_dict(),
             "incumbents": dict(self.incumbent.sources),
+            "root_gap_closed": self._root_gap_closed(),
         }
+
+    def _root_gap_closed(self) -> float | None:
+        """Share of the gap between the root LP bound and the incumbent that cuts closed."""
+        before = self.stats.get("root_bound_before_cuts")
+        if before is None or not self.incumbent.found or self.incumbent.value - before <= 1e-9:
+            return None
+        return (self.root_bound - before) / (self.incumbent.value - before)
 
 
 def _integer_rounded_bounds(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
