@@ -180,12 +180,14 @@ class Search:
             self.incumbent.cutoff, self.problem.integrality)
         self.fixed_for_value = self.incumbent.value
 
-    def _propagate(self, lower: np.ndarray, upper: np.ndarray) -> bool:
-        """Row propagation on a domain (in place); False when it is empty."""
+    def _propagate(self, lower: np.ndarray, upper: np.ndarray,
+                   changed: np.ndarray | None = None) -> bool:
+        """Row propagation on a domain (in place; only from ``changed`` columns when
+        given); False when it is empty."""
         if not self.options.propagation:
             return True
         with self.timers.timing("propagation"):
-            return self.propagator.propagate(lower, upper)
+            return self.propagator.propagate(lower, upper, changed)
 
     def _root_heuristics(self, x: np.ndarray) -> None:
         """Heuristics and LP completion at the root, before any branching."""
@@ -214,8 +216,11 @@ class Search:
         """Solve a node and branch; returns the child to plunge into, if any."""
         parent_domain = self._last_domain if warm else None
         lower, upper = node.domain(self.root_lower, self.root_upper, parent_domain)
+        changed = None
+        if parent_domain is not None:
+            changed = np.flatnonzero((lower != parent_domain[0]) | (upper != parent_domain[1]))
         self._last_domain = (lower, upper)
-        if np.any(lower > upper) or not self._propagate(lower, upper):
+        if np.any(lower > upper) or not self._propagate(lower, upper, changed):
             return None
         self.lp.set_bounds(lower, upper)
         if not warm:
