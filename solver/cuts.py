@@ -167,13 +167,18 @@ def _clean(alpha: np.ndarray, rhs: float, lower: np.ndarray, upper: np.ndarray) 
 class CutPool:
     """Chooses which cuts enter the LP: the most efficacious, not nearly parallel."""
 
-    def __init__(self, max_per_round: int = 50, max_parallelism: float = 0.98) -> None:
+    def __init__(self, max_per_round: int = 50, max_parallelism: float = 0.98,
+                 max_density: float = 0.8) -> None:
         self.max_per_round = max_per_round
         self.max_parallelism = max_parallelism
+        self.max_density = max_density
 
     def select(self, cuts: list[Cut], x: np.ndarray) -> list[Cut]:
-        """Greedy by efficacy, skipping a cut too parallel to one already chosen."""
-        ranked = sorted(cuts, key=lambda cut: -cut.violation(x))
+        """Greedy by efficacy, skipping dense cuts (they slow every later LP solve) and
+        cuts too parallel to one already chosen."""
+        most_nonzeros = max(20, self.max_density * x.size)
+        sparse_enough = [cut for cut in cuts if np.count_nonzero(cut.coefficients) <= most_nonzeros]
+        ranked = sorted(sparse_enough, key=lambda cut: -cut.violation(x))
         chosen: list[Cut] = []
         norms: list[np.ndarray] = []
         for cut in ranked:
@@ -224,4 +229,6 @@ def separate_rounds(lp: NodeLP, separators: list, pool: CutPool, x: np.ndarray,
         stalled = stalled + 1 if gain <= 1e-5 * max(1.0, abs(outcome.objective)) else 0
         if stalled >= 3:
             break
+    if outcome.cuts:
+        outcome.cuts -= lp.drop_slack_rows(first=lp.A.shape[0] - outcome.cuts)
     return outcome

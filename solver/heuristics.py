@@ -124,16 +124,20 @@ class FractionalDiving(PrimalHeuristic):
             self.lp.set_bounds(lower, upper)
             self.lp.set_basis(basis)
 
+    def _pick(self, x: np.ndarray, fractional: np.ndarray) -> tuple[int, bool]:
+        """The column to round next and whether to try rounding it up first."""
+        frac = x[fractional] - np.floor(x[fractional])
+        pick = int(np.argmin(np.minimum(frac, 1.0 - frac)))
+        return int(fractional[pick]), bool(frac[pick] >= 0.5)
+
     def _dive(self, x, lower, upper, cutoff) -> np.ndarray | None:
         spent = 0
         for _ in range(self.max_depth):
             fractional = fractional_columns(x, self.integer_cols)
             if fractional.size == 0:
                 return x
-            frac = x[fractional] - np.floor(x[fractional])
-            pick = int(np.argmin(np.minimum(frac, 1.0 - frac)))
-            col, value = int(fractional[pick]), float(x[fractional[pick]])
-            first_up = frac[pick] >= 0.5
+            col, first_up = self._pick(x, fractional)
+            value = float(x[col])
             solution = None
             for up in (first_up, not first_up):
                 trial_lower, trial_upper = lower.copy(), upper.copy()

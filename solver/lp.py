@@ -111,6 +111,22 @@ class NodeLP:
         self.row_lower = np.concatenate([self.row_lower, lower])
         self.row_upper = np.concatenate([self.row_upper, upper])
 
+    def drop_slack_rows(self, first: int) -> int:
+        """Delete rows from index ``first`` on that are basic (not binding) in the current
+        optimal basis, so the LP stays small; returns how many went. The basis stays valid."""
+        basis = self.highs.getBasis()
+        basic = np.array([status == highspy.HighsBasisStatus.kBasic
+                          for status in list(basis.row_status)[first:]], dtype=bool)
+        slack = first + np.flatnonzero(basic)
+        if slack.size == 0:
+            return 0
+        _check(self.highs.deleteRows(slack.size, slack.astype(np.int32)), "delete rows")
+        keep = np.ones(self.A.shape[0], dtype=bool)
+        keep[slack] = False
+        self.A = self.A[keep]
+        self.row_lower, self.row_upper = self.row_lower[keep], self.row_upper[keep]
+        return int(slack.size)
+
     def solve(
         self,
         cutoff: float = np.inf,
@@ -124,7 +140,9 @@ class NodeLP:
             h.setOptionValue(
                 "simplex_iteration_limit", iteration_limit if iteration_limit else 2**31 - 1
             )
-        h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
+        # HiGHS measures its time limit on a clock that runs across all solves of this
+        # object, so the limit is the time used so far plus what this solve may take.
+        h.setOptionValue("time_limit", h.getRunTime() + float(max(time_limit, 1e-3)))
         before = h.getInfo().simplex_iteration_count
         h.run()
         status = _STATUS.get(h.getModelStatus(), "error")
@@ -153,9 +171,23 @@ class NodeLP:
             self.highs.setBasis(basis)
 
     def solve_from_scratch(self, time_limit: float = np.inf) -> LPSolution:
-        """Discard the basis and solve again: the remedy after a numerical failure."""
-        self.highs.clearSolver()
-        return self.solve(time_limit=time_limit)
+        """Discard the basis and solve again, then with primal simplex, then with HiGHS's
+        presolve: the remedies after a numerical failure (dual simplex without presolve
+        can end 'unknown' on an unbounded LP)."""
+        result = LPSolution("error", np.nan, None, 0)
+        for options in ({}, {"simplex_strategy": 4}, {"presolve": "on"}):
+            if self.is_qp and options:
+                break
+            for name, value in options.items():
+                self.highs.setOptionValue(name, value)
+            self.highs.clearSolver()
+            try:
+                result = self.solve(time_limit=time_limit)
+            finally:
+                self._configure()
+            if result.status not in ("error", "unbounded_or_infeasible"):
+                break
+        return result
 
     def reduced_costs(self) -> np.ndarray:
         """Reduced costs of the columns at the last optimal solve (minimisation sense)."""

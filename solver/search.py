@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import replace
@@ -32,6 +33,9 @@ from branchwise.tolerances import FEASIBILITY
 #: While plunging, a child is kept only if its bound is within this share of the gap
 #: between the best open bound and the incumbent.
 _PLUNGE_GAP_SHARE = 0.3
+#: Strong branching may tighten a node's domain and re-solve it at most this often; after
+#: that the node branches on pseudocosts (unbounded integers could otherwise creep forever).
+_MAX_TIGHTENING_ROUNDS = 10
 #: Past this many open nodes, stored warm-start bases are dropped to bound memory.
 _MAX_NODES_WITH_BASIS = 20_000
 
@@ -226,7 +230,7 @@ class Search:
         if not warm:
             self.lp.set_basis(node.basis)
         self.nodes += 1
-        while True:
+        for tightening_round in itertools.count():
             result = self._solve_lp()
             if result.status in ("infeasible", "cutoff"):
                 return None
@@ -252,7 +256,9 @@ class Search:
             if bound >= self.incumbent.cutoff:
                 return None
             with self.timers.timing("branching"):
-                decision = self.branching.select(x, bound, fractional, self.incumbent.cutoff)
+                decision = self.branching.select(
+                    x, bound, fractional, self.incumbent.cutoff,
+                    use_strong=tightening_round < _MAX_TIGHTENING_ROUNDS)
             if decision.infeasible:
                 return None
             if not decision.tightenings:

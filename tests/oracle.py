@@ -8,7 +8,6 @@ import highspy
 import numpy as np
 
 from branchwise.problem import Problem
-from branchwise.solver.highs_model import to_highs_model
 from branchwise.solver.highs_session import new_highs
 
 _STATUS = {
@@ -46,11 +45,29 @@ def _run(problem: Problem, cost: np.ndarray, time_limit: float) -> tuple[str, fl
         ("mip_abs_gap", 1e-12), ("time_limit", time_limit), ("random_seed", 0),
     ):
         highs.setOptionValue(option, value)
-    model = to_highs_model(problem)
-    model.lp_.col_cost_ = np.asarray(cost, dtype=float)
-    highs.passModel(model)
+    highs.passModel(_highs_lp(problem, cost))
     highs.run()
     model_status = highs.getModelStatus()
     if model_status not in _STATUS:
         raise RuntimeError(f"HiGHS oracle ended with {highs.modelStatusToString(model_status)}")
     return _STATUS[model_status], highs.getInfo().objective_function_value
+
+
+def _highs_lp(problem: Problem, cost: np.ndarray) -> highspy.HighsLp:
+    """The HighsLp of ``problem`` built here from its arrays, independently of the engine's
+    own conversion, so a bug there cannot hide in both the answer and its reference."""
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = problem.n_cols, problem.n_rows
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_, lp.col_upper_ = problem.col_lower, problem.col_upper
+    lp.row_lower_, lp.row_upper_ = problem.row_lower, problem.row_upper
+    lp.offset_ = problem.objective_offset
+    lp.sense_ = highspy.ObjSense.kMaximize if problem.maximize else highspy.ObjSense.kMinimize
+    csc = problem.A.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = problem.n_cols, problem.n_rows
+    lp.a_matrix_.start_, lp.a_matrix_.index_ = csc.indptr, csc.indices
+    lp.a_matrix_.value_ = csc.data
+    kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+    lp.integrality_ = [kinds[int(flag)] for flag in problem.integrality]
+    return lp

@@ -13,7 +13,9 @@ from branchwise.solver import SolveOptions, solve
 from tests.oracle import OracleResult, oracle_solve
 from tests.random_milp import random_milp
 
-SEEDS = range(240)
+#: 240 consecutive seeds, plus seeds a wider scan found failing once (unbounded LPs on
+#: which HiGHS's dual simplex without presolve ends 'unknown').
+SEEDS = [*range(240), 1549, 4613, 5744, 5908, 7559]
 #: Objectives agree when ``|a - b| <= RELATIVE * max(1, |b|)``.
 RELATIVE = 1e-6
 #: Per-instance limit: a hang becomes a status mismatch instead of a stuck run.
