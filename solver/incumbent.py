@@ -56,30 +56,64 @@ class Incumbent:
 
     def offer(self, x: np.ndarray, source: str, lower: np.ndarray | None = None,
               upper: np.ndarray | None = None) -> bool:
-        """Accept ``x`` if it is feasible and better; failing that, when bounds are given
-        and there are continuous columns, re-solve them with the integers fixed."""
-        snapped = x.copy()
-        snapped[self.integer_cols] = np.round(snapped[self.integer_cols]) + 0.0  # no -0.0
+        """Offer ``x``: snapped (integers rounded, SOS sets cut to their allowed support)
+        and, if that breaks a row and bounds are given, completed by re-solving the LP
+        with those values fixed. Kept if feasible and better.
+
+        Returns True when a feasible point came out of ``x``, improving or not; False
+        tells the search that ``x`` must be branched on, however integral it looks.
+        """
+        snapped, zeroed = self._snap(x)
         if self.problem.violation(snapped)[0] <= FEASIBILITY:
-            return self._accept(snapped, source)
-        if lower is not None and self.has_continuous:
-            return self.complete(snapped, source, lower, upper)
+            self._accept(snapped, source)
+            return True
+        if lower is not None and (self.has_continuous or zeroed.size):
+            return self.complete(snapped, source, lower, upper, zeroed)
         return False
 
+    def _snap(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``x`` with integers rounded and every SOS member outside the set's best allowed
+        support set to zero; also returns those zeroed columns."""
+        snapped = x.copy()
+        snapped[self.integer_cols] = np.round(snapped[self.integer_cols]) + 0.0  # no -0.0
+        zeroed = [members[outside] for members, outside in self._sos_outside(snapped)]
+        columns = np.concatenate(zeroed) if zeroed else np.zeros(0, dtype=np.int64)
+        snapped[columns] = 0.0
+        return snapped, columns
+
+    def _sos_outside(self, x: np.ndarray):
+        """Per SOS set: (members, mask of members outside its largest allowed support)."""
+        for members in self.problem.sos1:
+            outside = np.ones(members.size, dtype=bool)
+            outside[np.argmax(np.abs(x[members]))] = False
+            yield members, outside
+        for members in self.problem.sos2:
+            values = np.abs(x[members])
+            outside = np.ones(members.size, dtype=bool)
+            start = int(np.argmax(values[:-1] + values[1:]))
+            outside[start:start + 2] = False
+            yield members, outside
+
     def complete(self, values: np.ndarray, source: str, lower: np.ndarray,
-                 upper: np.ndarray) -> bool:
-        """Fix the integer columns at ``values`` inside ``[lower, upper]``, solve the LP
-        over the continuous ones, and offer the result; the LP is restored afterwards."""
-        fixed = np.round(values[self.integer_cols])
+                 upper: np.ndarray, zeroed: np.ndarray | None = None) -> bool:
+        """Fix the integer columns at ``values`` (and ``zeroed`` columns at 0) inside
+        ``[lower, upper]``, solve the LP over the rest, and keep the result if feasible and
+        better; True when it is feasible. The LP is restored afterwards."""
         ints = self.integer_cols
-        if np.any(fixed < lower[ints] - INTEGRALITY) or np.any(fixed > upper[ints] + INTEGRALITY):
+        zeroed = np.zeros(0, dtype=np.int64) if zeroed is None else zeroed
+        fixed = np.round(values[ints])
+        outside = (np.any(fixed < lower[ints] - INTEGRALITY)
+                   or np.any(fixed > upper[ints] + INTEGRALITY)
+                   or np.any(lower[zeroed] > 0) or np.any(upper[zeroed] < 0))
+        if outside:
             return False
         trial_lower, trial_upper = lower.copy(), upper.copy()
         trial_lower[ints] = trial_upper[ints] = fixed
+        trial_lower[zeroed] = trial_upper[zeroed] = 0.0
         basis = self.lp.get_basis()
         self.lp.set_bounds(trial_lower, trial_upper)
         try:
-            result = self.lp.solve(cutoff=self.cutoff)
+            result = self.lp.solve()
         finally:
             self.lp.set_bounds(lower, upper)
             self.lp.set_basis(basis)
@@ -87,9 +121,11 @@ class Incumbent:
             return False
         candidate = result.x.copy()
         candidate[ints] = fixed + 0.0
-        if self.problem.violation(candidate)[0] <= FEASIBILITY:
-            return self._accept(candidate, source)
-        return False
+        candidate[zeroed] = 0.0
+        if self.problem.violation(candidate)[0] > FEASIBILITY:
+            return False
+        self._accept(candidate, source)
+        return True
 
     def _accept(self, x: np.ndarray, source: str) -> bool:
         value = self.lp.sign * (self.problem.objective_value(x) - self.problem.objective_offset)

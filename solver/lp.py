@@ -143,13 +143,12 @@ class NodeLP:
         # HiGHS measures its time limit on a clock that runs across all solves of this
         # object, so the limit is the time used so far plus what this solve may take.
         h.setOptionValue("time_limit", h.getRunTime() + float(max(time_limit, 1e-3)))
-        before = h.getInfo().simplex_iteration_count
         h.run()
         status = _STATUS.get(h.getModelStatus(), "error")
         info = h.getInfo()
-        iterations = max(0, info.simplex_iteration_count - before) if not self.is_qp else (
-            info.qp_iteration_count
-        )
+        # HiGHS reports the last run's count (-1 once the model has changed since).
+        iterations = max(0, info.qp_iteration_count if self.is_qp else
+                         info.simplex_iteration_count)
         if status == "optimal":
             x = np.array(h.getSolution().col_value)
             return LPSolution(status, float(info.objective_function_value), x, iterations)

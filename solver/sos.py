@@ -12,13 +12,17 @@ import numpy as np
 from branchwise.problem import Problem
 from branchwise.tolerances import FEASIBILITY
 
+#: Entries at or below this size count as zero when a set is split.
+_TINY = 1e-12
 #: One child's bound changes: (column, lower, upper) with lower = upper = 0 per column.
 Changes = list[tuple[int, float, float]]
 
 
-def most_violated_sos(problem: Problem, x: np.ndarray) -> tuple[str, np.ndarray] | None:
-    """The SOS set whose disallowed entries are largest at ``x`` (kind, members), if any."""
-    worst, chosen = FEASIBILITY, None
+def most_violated_sos(problem: Problem, x: np.ndarray, tolerance: float = FEASIBILITY,
+                      ) -> tuple[str, np.ndarray] | None:
+    """The SOS set whose disallowed entries are largest at ``x`` (kind, members), if any
+    exceeds ``tolerance``."""
+    worst, chosen = tolerance, None
     for members in problem.sos1:
         excess = np.sort(np.abs(x[members]))[-2]
         if excess > worst:
@@ -34,7 +38,7 @@ def most_violated_sos(problem: Problem, x: np.ndarray) -> tuple[str, np.ndarray]
 def sos_children(kind: str, members: np.ndarray, x: np.ndarray) -> tuple[Changes, Changes]:
     """The two children's zero-fixings for a violated set, split where its mass balances."""
     weights = np.abs(x[members])
-    nonzero = np.flatnonzero(weights > FEASIBILITY)
+    nonzero = np.flatnonzero(weights > _TINY)
     first, last = int(nonzero[0]), int(nonzero[-1])
     middle = int(np.searchsorted(np.cumsum(weights), weights.sum() / 2.0))
     if kind == "sos1":
