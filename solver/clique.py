@@ -7,6 +7,7 @@ import scipy.sparse as sp
 
 from branchwise.problem import Problem
 from branchwise.solver.cut_rows import (
+    MIN_EFFICACY,
     BinaryKnapsacks,
     binary_knapsacks,
     binary_mask,
@@ -17,8 +18,6 @@ from branchwise.solver.cuts import Cut, _clean
 from branchwise.solver.lp import NodeLP
 from branchwise.tolerances import FEASIBILITY
 
-#: A returned cut is violated by at least this efficacy at the LP point.
-MIN_EFFICACY = 1e-6
 #: Literal values below this count as zero when growing a clique.
 _ZERO = 1e-6
 

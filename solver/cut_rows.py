@@ -11,6 +11,9 @@ import scipy.sparse as sp
 from branchwise.solver.lp import NodeLP
 from branchwise.tolerances import FEASIBILITY, INTEGRALITY
 
+#: Separators return a cut only when the LP point violates it by at least this efficacy.
+MIN_EFFICACY = 1e-6
+
 
 @dataclass
 class LessEqualRows:
@@ -71,6 +74,7 @@ class BinaryKnapsacks:
     row_scale: np.ndarray  # max(1, |b|) of the row, for tolerances
 
     def row(self, i: int) -> slice:
+        """Where row ``i``'s literals sit in the arrays."""
         return slice(self.indptr[i], self.indptr[i + 1])
 
     def literal_values(self, x: np.ndarray) -> np.ndarray:

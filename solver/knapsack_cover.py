@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from branchwise.solver.cut_rows import (
+    MIN_EFFICACY,
     BinaryKnapsacks,
     binary_knapsacks,
     binary_mask,
@@ -14,9 +15,6 @@ from branchwise.solver.cut_rows import (
 from branchwise.solver.cuts import Cut, _clean
 from branchwise.solver.lp import NodeLP
 from branchwise.tolerances import FEASIBILITY
-
-#: A returned cut is violated by at least this efficacy at the LP point.
-MIN_EFFICACY = 1e-6
 
 
 class KnapsackCoverSeparator:

@@ -1,6 +1,7 @@
-"""Complemented mixed-integer rounding (c-MIR) cuts from single rows, after Marchand and
-Wolsey (2001): bound substitution (simple or variable bounds), a few divisors δ, then
-complementing integer columns where it helps."""
+"""Complemented mixed-integer rounding (c-MIR) cuts, after Marchand and Wolsey (2001): a row,
+or a short path of rows aggregated to eliminate continuous columns, has every column
+measured from a simple or variable bound; then a few divisors δ are tried, and integer
+columns are complemented where it helps."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from branchwise.solver.bound_substitution import AT_BOUND, Substitution, substitution
 from branchwise.solver.cut_rows import (
+    MIN_EFFICACY,
     LessEqualRows,
     fractional_mask,
     integer_rounded,
@@ -22,33 +25,16 @@ from branchwise.tolerances import FEASIBILITY
 MIN_FRACTION = 0.01
 #: Scaled right-hand sides beyond this lose their fractional part to rounding.
 MAX_SCALED_RHS = 1e9
-#: A returned cut is violated by at least this efficacy at the LP point.
-MIN_EFFICACY = 1e-6
-#: Efficacy must grow by this much for a smaller δ or a complemented column to be kept.
+#: Efficacy must grow by this much for a complemented column to be kept.
 _IMPROVEMENT = 1e-9
-#: LP values this close to a bound count as at the bound.
-_AT_BOUND = 1e-6
-
-
-@dataclass
-class Substitution:
-    """Each column measured from a bound: ``x_j = d_j x_(y_j) + offset_j + sign_j v_j`` with
-    ``v_j >= 0``; ``d_j = 0`` and ``y_j = -1`` for a simple bound, else a variable bound
-    ``x_j >= / <= d_j x_(y_j) + offset_j`` on an integer column ``y_j`` (continuous only)."""
-
-    sign: np.ndarray
-    offset: np.ndarray
-    d: np.ndarray
-    y: np.ndarray
-    usable: np.ndarray  # the column has a finite bound to measure from
-    value: np.ndarray  # v at the LP point
-    width: np.ndarray  # upper bound of v for simple bounds (inf for variable bounds)
 
 
 @dataclass
 class _Base:
-    """One row as ``coef · z + cont · t <= beta`` over ``z`` integer >= 0 (columns ``icols``,
-    ``z <= width``) and ``t >= 0`` (columns ``ccols``), each as in a Substitution."""
+    """One row as ``coef · z + cont · t <= beta`` over integer ``0 <= z <= width`` and
+    continuous ``t >= 0``: ``z = sign (x - offset)`` on columns ``icols``, and
+    ``t = csign (x - cd x_cy - coffset)`` on columns ``ccols`` (``cd = 0`` for a simple
+    bound). ``value`` and ``cvalue`` are z and t at the LP point."""
 
     icols: np.ndarray
     coef: np.ndarray
@@ -58,6 +44,10 @@ class _Base:
     width: np.ndarray
     ccols: np.ndarray
     cont: np.ndarray
+    csign: np.ndarray
+    coffset: np.ndarray
+    cd: np.ndarray
+    cy: np.ndarray
     cvalue: np.ndarray
     beta: float
 
@@ -79,23 +69,26 @@ class MIRSeparator:
 
     name = "mir"
 
-    def __init__(self, max_rows: int = 500, max_aggregations: int = 3, max_deltas: int = 8,
-                 max_flips: int = 8) -> None:
+    def __init__(self, max_rows: int = 500, max_cuts: int = 100, max_aggregations: int = 3,
+                 max_deltas: int = 8, max_flips: int = 8) -> None:
         self.max_rows = max_rows
+        self.max_cuts = max_cuts
         self.max_aggregations = max_aggregations
         self.max_deltas = max_deltas
         self.max_flips = max_flips
 
     def separate(self, lp: NodeLP, x: np.ndarray) -> list[Cut]:
-        """At most one violated c-MIR cut per starting row."""
+        """At most one violated c-MIR cut per starting row, tightest rows first, until
+        ``max_cuts`` are found."""
         lower, upper = integer_rounded(lp.lower, lp.upper, lp.integer_mask)
         rows = original_rows(lp)
         integer = lp.integer_mask
         sub = substitution(rows, x, lower, upper, integer)
         fractional = fractional_mask(x, integer)
-        fractional |= (sub.y >= 0) & fractional[np.maximum(sub.y, 0)]  # via variable bounds
+        through = np.maximum(sub.variable.y, 0)
+        fractional |= sub.prefer_variable & fractional[through]  # via a variable bound
         paths = _Aggregator(rows, x, sub, integer)
-        cuts = []
+        cuts: list[Cut] = []
         for i in _candidate_rows(rows, paths.slack, fractional)[: self.max_rows]:
             path = paths.start(i)
             for _ in range(self.max_aggregations + 1):
@@ -105,6 +98,8 @@ class MIRSeparator:
                     break
                 if not paths.extend(path):
                     break
+            if len(cuts) == self.max_cuts:
+                break
         return cuts
 
     def _cut(self, path: _Path, sub: Substitution, integer: np.ndarray, fractional: np.ndarray,
@@ -114,95 +109,36 @@ class MIRSeparator:
         cols = np.flatnonzero(path.a)
         if not fractional[cols].any():
             return None
-        base = _base(cols, path.a[cols], path.rhs, sub, integer)
+        base = _base(cols, path.a[cols], path.rhs, path.used, sub, integer)
         found = None if base is None else self._best_cut(base)
-        return None if found is None else _to_cut(base, sub, *found, lower, upper)
+        return None if found is None else _to_cut(base, *found, lower, upper)
 
     def _best_cut(self, base: _Base) -> tuple[np.ndarray, np.ndarray, float] | None:
         """The MIR of ``base`` for the best divisor δ (candidates and their halves, quarters
-        and eighths), then complementing integer columns one by one where it helps."""
+        and eighths), then complementing integer columns, the most useful first, while it
+        helps."""
         deltas = _divisors(base, self.max_deltas)
         if not deltas.size:
             return None
         deltas = np.concatenate([deltas / divisor for divisor in (1.0, 2.0, 4.0, 8.0)])
-        efficacies = _efficacies(base, deltas)
+        efficacies = _efficacies(base.coef, base.beta, base.value, base, deltas)
         best = int(np.argmax(efficacies))
-        efficacy, delta = efficacies[best], deltas[best : best + 1]
+        efficacy, delta = efficacies[best], deltas[best]
         if not np.isfinite(efficacy):
             return None
-        for j in _flip_order(base)[: self.max_flips]:
-            base.flip(j)
-            trial = _efficacies(base, delta)[0]
-            if trial > efficacy + _IMPROVEMENT:
-                efficacy = trial
-            else:
-                base.flip(j)
-        g, h, rhs, _ = _mir(base, delta)
+        candidates = _flip_order(base)[: self.max_flips]
+        while candidates.size:
+            trials = _flip_efficacies(base, candidates, delta)
+            pick = int(np.argmax(trials))
+            if trials[pick] <= efficacy + _IMPROVEMENT:
+                break
+            base.flip(candidates[pick])
+            efficacy = trials[pick]
+            candidates = np.delete(candidates, pick)
+        if efficacy <= 0.0:  # the substitution keeps violations: this one cuts nothing off
+            return None
+        g, h, rhs, _ = _mir(base.coef, base.beta, base.cont, np.array([delta]))
         return g[0], h[0], float(rhs[0])
-
-
-def substitution(rows: LessEqualRows, x: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                 integer: np.ndarray) -> Substitution:
-    """For every column, the bound nearest to its LP value (variable bounds win ties)."""
-    n = x.size
-    options = [  # (distance, sign, offset, d, y) per column
-        (x - lower, np.ones(n), lower, np.zeros(n), np.full(n, -1)),
-        (upper - x, -np.ones(n), upper, np.zeros(n), np.full(n, -1)),
-    ]
-    options += _variable_bounds(rows, x, lower, upper, integer)
-    distance = np.array([np.where(np.isfinite(o[0]), o[0], np.inf) for o in options])
-    distance[2:] -= _AT_BOUND  # prefer a variable bound that is as tight
-    pick = np.argmin(distance, axis=0)
-    cols = np.arange(n)
-    sign, offset, d, y = (np.array([o[k] for o in options])[pick, cols] for k in range(1, 5))
-    d = np.where(y >= 0, d, 0.0)
-    bound_value = offset + d * x[np.maximum(y, 0)]
-    simple = y < 0
-    return Substitution(
-        sign=sign, offset=offset, d=d, y=y.astype(np.int64),
-        usable=np.isfinite(distance[pick, cols]),
-        value=np.maximum(sign * (x - bound_value), 0.0),
-        width=np.where(simple, upper - lower, np.inf),
-    )
-
-
-def _variable_bounds(rows: LessEqualRows, x: np.ndarray, lower: np.ndarray,
-                     upper: np.ndarray, integer: np.ndarray) -> list[tuple]:
-    """The tightest variable lower and upper bound at ``x`` of each continuous column, from
-    rows ``a x_j + c x_k <= b`` with x_j continuous and x_k integer (none: distance inf)."""
-    M = rows.matrix
-    n = x.size
-    pairs = np.flatnonzero(np.diff(M.indptr) == 2)
-    start = M.indptr[pairs]
-    first, second = M.indices[start], M.indices[start + 1]
-    one_integer = integer[first] != integer[second]
-    pairs, start = pairs[one_integer], start[one_integer]
-    swap = integer[M.indices[start]]
-    j_at = start + swap  # position of the continuous column
-    k_at = start + 1 - swap
-    j, k, a, c = M.indices[j_at], M.indices[k_at], M.data[j_at], M.data[k_at]
-    b = rows.rhs[pairs] + FEASIBILITY * np.maximum(1.0, np.abs(rows.rhs[pairs]))
-    useful = np.isfinite(lower[k]) | np.isfinite(upper[k])
-    if not useful.any():
-        return []
-    j, k, a, c, b = j[useful], k[useful], a[useful], c[useful], b[useful]
-    d, offset = -c / a, b / a  # a > 0: x_j <= d x_k + offset; a < 0: x_j >= d x_k + offset
-    found = []
-    for is_upper, sign in ((False, 1.0), (True, -1.0)):
-        mine = (a > 0) == is_upper
-        jm, mine_at = j[mine], np.flatnonzero(mine)
-        gap = sign * (x[jm] - d[mine] * x[k[mine]] - offset[mine])
-        order = np.lexsort((gap, jm))  # by column, tightest first
-        _, first = np.unique(jm[order], return_index=True)
-        tightest = order[first]
-        distance = np.full(n, np.inf)
-        best = np.full(n, -1)
-        distance[jm[tightest]] = np.maximum(gap[tightest], 0.0)
-        best[jm[tightest]] = mine_at[tightest]
-        has = best >= 0
-        found.append((distance, np.full(n, sign), np.where(has, offset[best], 0.0),
-                      np.where(has, d[best], 0.0), np.where(has, k[best], -1)))
-    return found
 
 
 def _candidate_rows(rows: LessEqualRows, slack: np.ndarray, fractional: np.ndarray
@@ -234,7 +170,7 @@ class _Aggregator:
         self.origin = rows.origin
         norms = np.sqrt(self.matrix.multiply(self.matrix).sum(axis=1)).A1
         self.slack = (rows.rhs - self.matrix @ x) / np.maximum(norms, 1e-12)
-        self.distance = np.where(~integer & sub.usable, sub.value, 0.0)
+        self.distance = np.where(integer, 0.0, sub.distance)
 
     def start(self, i: int) -> _Path:
         """The path holding row ``i`` alone."""
@@ -246,11 +182,12 @@ class _Aggregator:
     def extend(self, path: _Path) -> bool:
         """Add one row to the path, eliminating a continuous column; False when none can."""
         cols = np.flatnonzero(path.a)
-        cols = cols[self.distance[cols] > _AT_BOUND]
+        cols = cols[self.distance[cols] > AT_BOUND]
         for j in cols[np.argsort(-self.distance[cols], kind="stable")]:
             part = slice(self.by_column.indptr[j], self.by_column.indptr[j + 1])
             rows, values = self.by_column.indices[part], self.by_column.data[part]
-            fit = (values * path.a[j] < 0) & ~np.isin(self.origin[rows], list(path.used))
+            fresh = [origin not in path.used for origin in self.origin[rows].tolist()]
+            fit = (values * path.a[j] < 0) & np.array(fresh, dtype=bool)
             if not fit.any():
                 continue
             k = int(np.argmin(np.where(fit, self.slack[rows], np.inf)))
@@ -264,27 +201,35 @@ class _Aggregator:
         return False
 
 
-def _base(cols: np.ndarray, a: np.ndarray, rhs: float, sub: Substitution,
+def _base(cols: np.ndarray, a: np.ndarray, rhs: float, used: set[int], sub: Substitution,
           integer: np.ndarray) -> _Base | None:
-    """``a · x <= rhs`` with every column substituted; None if one has no bound."""
-    if not np.all(sub.usable[cols]):
-        return None
+    """``a · x <= rhs`` with every column substituted (a variable bound only when its row is
+    not among ``used``, else it would undo the aggregation); None if a column has no bound."""
     cont = ~integer[cols]
     ccols, ca = cols[cont], a[cont]
-    beta = rhs - float(ca @ sub.offset[ccols])
-    via = sub.y[ccols] >= 0
+    simple, variable = sub.simple, sub.variable
+    vb = sub.prefer_variable[ccols] & np.array(
+        [row not in used for row in variable.row[ccols].tolist()], dtype=bool)
+    if not np.all(vb | simple.usable[ccols]):
+        return None
+    csign = np.where(vb, variable.sign[ccols], simple.sign[ccols])
+    coffset = np.where(vb, variable.offset[ccols], simple.offset[ccols])
+    cd = np.where(vb, variable.d[ccols], 0.0)
+    cy = np.where(vb, variable.y[ccols], -1)
+    beta = rhs - float(ca @ coffset)
     icols, coef = cols[~cont], a[~cont]
-    if via.any():  # integer columns brought in by variable bounds join the row's own
-        icols, inverse = np.unique(np.concatenate([icols, sub.y[ccols][via]]),
-                                   return_inverse=True)
-        coef = np.bincount(inverse, np.concatenate([coef, ca[via] * sub.d[ccols][via]]),
+    if vb.any():  # integer columns brought in by variable bounds join the row's own
+        icols, inverse = np.unique(np.concatenate([icols, cy[vb]]), return_inverse=True)
+        coef = np.bincount(inverse, np.concatenate([coef, (ca * cd)[vb]]),
                            minlength=icols.size)
-    sign, offset = sub.sign[icols], sub.offset[icols]
+    if not np.all(simple.usable[icols]):
+        return None
+    sign, offset = simple.sign[icols], simple.offset[icols]
     beta -= float(coef @ offset)
     width = sub.width[icols]
-    coef = np.where(width > 0, coef * sign, 0.0)
-    return _Base(icols, coef, sign, offset, sub.value[icols], width,
-                 ccols, ca * sub.sign[ccols], sub.value[ccols], beta)
+    return _Base(icols, np.where(width > 0, coef * sign, 0.0), sign, offset,
+                 simple.value[icols], width, ccols, ca * csign, csign, coffset, cd, cy,
+                 np.where(vb, variable.value[ccols], simple.value[ccols]), beta)
 
 
 def _divisors(base: _Base, limit: int) -> np.ndarray:
@@ -292,15 +237,14 @@ def _divisors(base: _Base, limit: int) -> np.ndarray:
     their bounds, largest LP value first."""
     inside = _inside(base)
     order = inside[np.argsort(-base.value[inside], kind="stable")]
-    magnitudes = np.abs(base.coef[order])
-    _, first = np.unique(magnitudes, return_index=True)
-    return magnitudes[np.sort(first)][:limit]
+    distinct = dict.fromkeys(np.abs(base.coef[order]).tolist())  # first occurrences, in order
+    return np.array(list(distinct)[:limit])
 
 
 def _inside(base: _Base) -> np.ndarray:
     """Integer terms with a nonzero coefficient strictly between their bounds."""
-    return np.flatnonzero((base.coef != 0) & (base.value > _AT_BOUND) & (
-        base.value < base.width - _AT_BOUND))
+    return np.flatnonzero((base.coef != 0) & (base.value > AT_BOUND) & (
+        base.value < base.width - AT_BOUND))
 
 
 def _flip_order(base: _Base) -> np.ndarray:
@@ -311,42 +255,54 @@ def _flip_order(base: _Base) -> np.ndarray:
                              kind="stable")]
 
 
-def _mir(base: _Base, deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                    np.ndarray]:
-    """The MIRs ``g · z + h · t <= rhs`` of ``base`` divided by each δ, scaled back by δ
-    (one row per δ), and which δ give a usable fractional part."""
-    scaled = base.beta / deltas
+def _mir(coef: np.ndarray, beta: np.ndarray | float, cont: np.ndarray,
+         deltas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """MIRs ``g · z + h · t <= rhs`` of rows ``coef · z + cont · t <= beta`` (one per δ, or
+    one per row of ``coef`` and entry of ``beta``) divided by δ and scaled back by δ, and
+    which of them have a usable fractional part."""
+    scaled = beta / deltas
     down = np.floor(scaled)
     f0 = scaled - down
     usable = (np.abs(scaled) <= MAX_SCALED_RHS) & (f0 >= MIN_FRACTION) & (
         f0 <= 1.0 - MIN_FRACTION)
     f0 = np.where(usable, f0, 0.5)[:, None]
-    a = base.coef / deltas[:, None]
+    a = coef / deltas[:, None]
     floor_a = np.floor(a)
     g = (floor_a + np.maximum(a - floor_a - f0, 0.0) / (1.0 - f0)) * deltas[:, None]
-    h = np.minimum(base.cont, 0.0) / (1.0 - f0)
+    h = np.minimum(cont, 0.0) / (1.0 - f0)
     return g, h, down * deltas, usable
 
 
-def _efficacies(base: _Base, deltas: np.ndarray) -> np.ndarray:
-    """Violation per unit norm, in the substituted space, of the MIR of each divisor δ."""
-    g, h, rhs, usable = _mir(base, deltas)
+def _efficacies(coef: np.ndarray, beta: np.ndarray | float, value: np.ndarray, base: _Base,
+                deltas: np.ndarray) -> np.ndarray:
+    """Violation per unit norm, in the substituted space, of each MIR of ``_mir`` (integer
+    values ``value``, continuous ones and coefficients from ``base``)."""
+    g, h, rhs, usable = _mir(coef, beta, base.cont, deltas)
     norm = np.sqrt((g * g).sum(axis=1) + (h * h).sum(axis=1))
-    violation = g @ base.value + h @ base.cvalue - rhs
+    violation = (g * value).sum(axis=1) + h @ base.cvalue - rhs
     usable &= norm > 0
     return np.where(usable, violation / np.where(usable, norm, 1.0), -np.inf)
 
 
-def _to_cut(base: _Base, sub: Substitution, g: np.ndarray, h: np.ndarray, rhs: float,
-            lower: np.ndarray, upper: np.ndarray) -> Cut | None:
-    """``g · z + h · t <= rhs`` back in the columns, as ``coefficients · x >= rhs``.
+def _flip_efficacies(base: _Base, candidates: np.ndarray, delta: float) -> np.ndarray:
+    """Efficacy of the MIR with divisor δ after complementing each candidate term alone."""
+    rows = np.arange(candidates.size)
+    coef = np.tile(base.coef, (candidates.size, 1))
+    value = np.tile(base.value, (candidates.size, 1))
+    coef[rows, candidates] = -base.coef[candidates]
+    value[rows, candidates] = base.width[candidates] - base.value[candidates]
+    beta = base.beta - base.coef[candidates] * base.width[candidates]
+    return _efficacies(coef, beta, value, base, np.full(candidates.size, delta))
 
-    ``z = sign (x - offset)``; ``t = sign (x - d x_y - offset)``."""
+
+def _to_cut(base: _Base, g: np.ndarray, h: np.ndarray, rhs: float, lower: np.ndarray,
+            upper: np.ndarray) -> Cut | None:
+    """``g · z + h · t <= rhs`` back in the columns, as ``coefficients · x >= rhs``."""
     alpha = np.zeros(lower.size)
-    gz, ht = g * base.sign, h * sub.sign[base.ccols]
+    gz, ht = g * base.sign, h * base.csign
     np.add.at(alpha, base.icols, gz)
     np.add.at(alpha, base.ccols, ht)
-    via = sub.y[base.ccols] >= 0
-    np.add.at(alpha, sub.y[base.ccols][via], -(ht * sub.d[base.ccols])[via])
-    rhs += float(gz @ base.offset) + float(ht @ sub.offset[base.ccols])
+    via = base.cy >= 0
+    np.add.at(alpha, base.cy[via], -(ht * base.cd)[via])
+    rhs += float(gz @ base.offset) + float(ht @ base.coffset)
     return _clean(-alpha, -rhs, lower, upper)
