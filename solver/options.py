@@ -31,6 +31,9 @@ class SolveOptions:
     propagation: bool = True
     #: Most rounds of Gomory cuts at the root (0 switches cuts off).
     cut_rounds: int = 20
+    #: Run the feasibility pump at the root while there is no incumbent (finds one sooner,
+    #: usually a poor one, which measured slower overall: off by default).
+    feasibility_pump: bool = False
     #: Run the diving heuristic every this many nodes (0 switches it off).
     dive_frequency: int = 20
 

@@ -27,7 +27,7 @@ class Rins(SubMipHeuristic):
 
     def __init__(self, problem: Problem, integer_cols: np.ndarray, options: SolveOptions,
                  incumbent: Callable[[], np.ndarray | None], deadline: float = math.inf,
-                 frequency: int = 50, min_fixed_share: float = 0.3, node_offset: int = 500,
+                 frequency: int = 50, min_fixed_share: float = 0.3, node_offset: int = 200,
                  node_share: float = 0.1, call_cost: int = 100, min_nodes: int = 50,
                  max_nodes: int = 500, time_limit: float = 5.0) -> None:
         super().__init__(problem, integer_cols, options, time_limit, deadline)

@@ -10,8 +10,11 @@ from dataclasses import replace
 import numpy as np
 
 from branchwise.problem import Problem
-from branchwise.solver.branching import ReliabilityBranching
+from branchwise.solver.branching import BranchDecision, ReliabilityBranching
+from branchwise.solver.clique import CliqueSeparator
 from branchwise.solver.cuts import CutPool, GomorySeparator, separate_rounds
+from branchwise.solver.feasibility_pump import FeasibilityPump
+from branchwise.solver.guided_diving import GuidedDiving
 from branchwise.solver.heuristics import (
     FractionalDiving,
     HeuristicContext,
@@ -20,11 +23,15 @@ from branchwise.solver.heuristics import (
     fractional_columns,
 )
 from branchwise.solver.incumbent import Incumbent
+from branchwise.solver.knapsack_cover import KnapsackCoverSeparator
 from branchwise.solver.log import SearchLog
 from branchwise.solver.lp import LPSolution, NodeLP
+from branchwise.solver.mir import MIRSeparator
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.propagation import ActivityPropagator, reduced_cost_bounds
+from branchwise.solver.rens import Rens
 from branchwise.solver.result import SolveReport
+from branchwise.solver.rins import Rins
 from branchwise.solver.sos import most_violated_sos, sos_children
 from branchwise.solver.timers import Timers
 from branchwise.solver.tree import BoundChange, Node, NodeQueue
@@ -62,11 +69,18 @@ class Search:
         self.incumbent = Incumbent(problem, self.lp, self.integer_cols, options)
         self.queue = NodeQueue()
         self.branching = ReliabilityBranching(self.lp, self.integer_cols, options)
+        incumbent_x = lambda: self.incumbent.x  # noqa: E731 - read live by the heuristics
         self.heuristics: list[PrimalHeuristic] = [
             SimpleRounding(problem),
             FractionalDiving(self.lp, self.integer_cols, options.dive_frequency),
+            Rens(problem, self.integer_cols, options, self.deadline),
+            GuidedDiving(self.lp, self.integer_cols, options.dive_frequency, incumbent_x),
+            Rins(problem, self.integer_cols, options, incumbent_x, self.deadline),
         ]
-        self.separators = [GomorySeparator(problem.integrality)]
+        if options.feasibility_pump:
+            self.heuristics.insert(2, FeasibilityPump(problem, self.lp, self.integer_cols))
+        self.separators = [GomorySeparator(problem.integrality), MIRSeparator(),
+                           KnapsackCoverSeparator(), CliqueSeparator(problem)]
         self.propagator = ActivityPropagator(problem)
         self.root_reduced_costs: np.ndarray | None = None
         self.reduced_cost_fixings = 0
@@ -246,12 +260,7 @@ class Search:
             x = result.x
             fractional = fractional_columns(x, self.integer_cols)
             if fractional.size == 0:
-                violated = most_violated_sos(self.problem, x)
-                if violated is None:
-                    self.incumbent.offer(x, "lp", lower, upper)
-                    return None
-                node.bound = bound
-                return self._branch_sos(node, violated, x)
+                return self._resolve_integral(node, bound, x, lower, upper)
             self._run_heuristics(x, fractional, lower, upper)
             if bound >= self.incumbent.cutoff:
                 return None
@@ -282,6 +291,32 @@ class Search:
         up.branched = (col, 1, value, node.bound)
         first, second = (up, down) if value - math.floor(value) >= 0.5 else (down, up)
         return self._descend(first, second)
+
+    def _resolve_integral(self, node: Node, bound: float, x: np.ndarray, lower: np.ndarray,
+                          upper: np.ndarray) -> Node | None:
+        """An LP point integral within tolerance: branch on a violated SOS set, or accept
+        it; if snapping it to exact integers breaks a row, branch on the column furthest
+        from its integer, or on a set with tiny disallowed entries (never drop the node)."""
+        node.bound = bound
+        violated = most_violated_sos(self.problem, x)
+        if violated is not None:
+            return self._branch_sos(node, violated, x)
+        if self.incumbent.offer(x, "lp", lower, upper):
+            return None
+        ints = self.integer_cols
+        deviation = np.abs(x[ints] - np.round(x[ints]))
+        # Only columns whose two children both shrink the domain (no child equal to the node).
+        splits = (np.floor(x[ints]) < upper[ints]) & (np.ceil(x[ints]) > lower[ints])
+        deviation[~splits] = 0.0
+        if deviation.max(initial=0.0) > 0.0:
+            col = int(ints[np.argmax(deviation)])
+            return self._branch(node, BranchDecision(col, float(x[col]), bound, bound),
+                                lower, upper)
+        violated = most_violated_sos(self.problem, x, tolerance=0.0)
+        if violated is not None:
+            return self._branch_sos(node, violated, x)
+        self.unresolved_bound = min(self.unresolved_bound, bound)
+        return None
 
     def _branch_sos(self, node: Node, violated: tuple[str, np.ndarray], x: np.ndarray,
                     ) -> Node | None:

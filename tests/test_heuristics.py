@@ -1,0 +1,256 @@
+"""Primal heuristics: each finds verified points where it should, leaves the node LP as it
+found it, and cannot change the optimum the search proves."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pytest
+
+from branchwise.io import read_problem
+from branchwise.problem import Problem
+from branchwise.solver import SolveOptions
+from branchwise.solver.feasibility_pump import FeasibilityPump
+from branchwise.solver.guided_diving import GuidedDiving
+from branchwise.solver.heuristics import HeuristicContext, PrimalHeuristic, fractional_columns
+from branchwise.solver.highs_model import to_highs_model
+from branchwise.solver.incumbent import Incumbent
+from branchwise.solver.lp import NodeLP
+from branchwise.solver.rens import Rens
+from branchwise.solver.rins import Rins
+from branchwise.solver.search import Search
+from tests.random_milp import random_milp
+
+MIP_DIR = Path(__file__).resolve().parents[1] / "problems" / "mip"
+OPTIONS = SolveOptions(time_limit=60.0)
+
+
+@dataclass
+class Root:
+    """A search set up at the root with its node LP solved, and the context the heuristics
+    see there."""
+
+    problem: Problem
+    search: Search
+    context: HeuristicContext
+
+    @property
+    def lp(self) -> NodeLP:
+        return self.search.lp
+
+    @property
+    def incumbent(self) -> Incumbent:
+        return self.search.incumbent
+
+    def offer(self, x: np.ndarray | None) -> bool:
+        """Offer a candidate like the search does (completing continuous columns)."""
+        context = self.context
+        return x is not None and self.incumbent.offer(x, "test", context.lower, context.upper)
+
+    def with_cutoff(self) -> HeuristicContext:
+        """The root context under the incumbent's cutoff."""
+        return replace(self.context, cutoff=self.incumbent.cutoff)
+
+
+def mip(name: str) -> Problem:
+    return read_problem(MIP_DIR / f"{name}.mps.gz")
+
+
+def root(problem: Problem) -> Root:
+    """Solve the root LP of ``problem`` as the search does before its heuristics."""
+    search = Search(problem, OPTIONS)
+    search.lp.set_bounds(search.root_lower, search.root_upper)
+    result = search.lp.solve()
+    assert result.status == "optimal"
+    context = HeuristicContext(result.x, fractional_columns(result.x, search.integer_cols),
+                               search.root_lower, search.root_upper, math.inf, 0,
+                               result.iterations)
+    return Root(problem, search, context)
+
+
+def lp_state(lp: NodeLP) -> tuple:
+    """Bounds, costs and basis of the node LP."""
+    basis = lp.highs.getBasis()
+    return (lp.lower.copy(), lp.upper.copy(), np.array(lp.highs.getLp().col_cost_),
+            list(basis.col_status), list(basis.row_status))
+
+
+def assert_lp_unchanged(lp: NodeLP, before: tuple, objective: float) -> None:
+    """Same bounds, costs and basis as ``before``; a re-solve needs no pivot."""
+    after = lp_state(lp)
+    for old, new in zip(before[:3], after[:3], strict=True):
+        np.testing.assert_array_equal(old, new)
+    assert before[3:] == after[3:]
+    result = lp.solve()
+    assert result.status == "optimal"
+    assert lp.highs.getInfo().simplex_iteration_count == 0  # HiGHS counts per run
+    assert result.objective == pytest.approx(objective, rel=1e-9, abs=1e-9)
+
+
+def run_checked(start: Root, heuristic: PrimalHeuristic,
+                context: HeuristicContext | None = None) -> np.ndarray | None:
+    """Run a due heuristic at the root and return its candidate; the node LP must be left
+    exactly as it was."""
+    context = context or start.context
+    before, objective = lp_state(start.lp), start.lp.solve().objective
+    assert heuristic.should_run(context)
+    found = heuristic.run(context)
+    assert_lp_unchanged(start.lp, before, objective)
+    return found
+
+
+def assert_verified(start: Root) -> None:
+    assert start.incumbent.found
+    assert start.problem.violation(start.incumbent.x)[0] <= 1e-6
+
+
+def pump(start: Root) -> FeasibilityPump:
+    return FeasibilityPump(start.problem, start.lp, start.search.integer_cols)
+
+
+def rens(start: Root) -> Rens:
+    return Rens(start.problem, start.search.integer_cols, OPTIONS)
+
+
+def rins(start: Root) -> Rins:
+    return Rins(start.problem, start.search.integer_cols, OPTIONS, lambda: start.incumbent.x)
+
+
+def guided(start: Root) -> GuidedDiving:
+    return GuidedDiving(start.lp, start.search.integer_cols, 20, lambda: start.incumbent.x)
+
+
+# ------------------------------------------------------------- each alone finds points
+@pytest.mark.parametrize("name", ["lseu", "vpm1", "gr4x6", "bell5", "noswot"])
+def test_pump_finds_a_feasible_point(name: str) -> None:
+    """Binaries (lseu, vpm1), continuous columns (gr4x6), general integers (bell5, noswot)."""
+    start = root(mip(name))
+    assert start.offer(run_checked(start, pump(start)))
+    assert_verified(start)
+
+
+@pytest.mark.parametrize("name", ["vpm1", "gr4x6"])
+def test_rens_finds_a_feasible_point(name: str) -> None:
+    start = root(mip(name))
+    assert start.offer(run_checked(start, rens(start)))
+    assert_verified(start)
+
+
+def test_rens_searches_a_neighbourhood_once() -> None:
+    start = root(mip("vpm1"))
+    heuristic = rens(start)
+    assert heuristic.run(start.context) is not None
+    assert heuristic.run(start.context) is None
+
+
+@pytest.mark.parametrize("name", ["lseu", "vpm1", "fiber"])
+def test_rins_improves_the_pump_incumbent(name: str) -> None:
+    """From the pump's (poor) incumbent RINS finds a strictly better verified point."""
+    start = root(mip(name))
+    assert start.offer(run_checked(start, pump(start)))
+    first = start.incumbent.value
+    assert start.offer(run_checked(start, rins(start), start.with_cutoff()))
+    assert_verified(start)
+    assert start.incumbent.value < first
+
+
+@pytest.mark.parametrize("name", ["lseu", "vpm1"])
+def test_guided_diving_finds_a_feasible_point(name: str) -> None:
+    """Guided by the pump's incumbent, the dive ends at an integral, feasible LP point."""
+    start = root(mip(name))
+    heuristic = guided(start)
+    assert not heuristic.should_run(start.context)  # nothing to be guided by yet
+    assert start.offer(run_checked(start, pump(start)))
+    found = run_checked(start, heuristic, start.with_cutoff())
+    assert found is not None
+    assert start.problem.violation(found)[0] <= 1e-6
+
+
+def highs_status(problem: Problem) -> highspy.HighsModelStatus:
+    """HiGHS's verdict on a MILP: the independent reference."""
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(to_highs_model(problem))
+    highs.run()
+    return highs.getModelStatus()
+
+
+def random_roots(seeds: range) -> list[Root]:
+    """Roots of the random MILPs with a fractional LP optimum that HiGHS solves."""
+    roots = []
+    for seed in seeds:
+        problem = random_milp(seed)
+        if highs_status(problem) != highspy.HighsModelStatus.kOptimal:
+            continue
+        start = root(problem)
+        if start.context.fractional.size:
+            roots.append(start)
+    return roots
+
+
+def test_pump_on_random_milps() -> None:
+    """The pump completes to a verified point on at least 85% of feasible random MILPs
+    (general integers and free columns included)."""
+    starts = random_roots(range(150))
+    found = sum(start.offer(run_checked(start, pump(start))) for start in starts)
+    assert len(starts) >= 30
+    assert found >= 0.85 * len(starts)
+    for start in starts:
+        if start.incumbent.found:
+            assert_verified(start)
+
+
+def test_rens_on_random_milps_agrees_with_highs() -> None:
+    """RENS finds a point exactly when HiGHS says its neighbourhood has one."""
+    ran = 0
+    for start in random_roots(range(150)):
+        heuristic = rens(start)
+        if not heuristic.should_run(start.context):
+            continue
+        ran += 1
+        lower, upper = heuristic.neighbourhood(start.context)
+        expected = highs_status(replace(start.problem, col_lower=lower, col_upper=upper))
+        found = start.offer(run_checked(start, heuristic))
+        assert found == (expected == highspy.HighsModelStatus.kOptimal), start.problem.name
+    assert ran >= 20
+
+
+# ----------------------------------------------------- the optimum does not move
+def optimum(name: str) -> float:
+    with open(MIP_DIR / "optimal.csv", newline="") as handle:
+        return next(float(row["optimal_objective"]) for row in csv.DictReader(handle)
+                    if row["name"] == name)
+
+
+#: Each heuristic set up to run often, so that it has every chance to disturb the search.
+HEURISTICS: dict[str, Callable[[Search], PrimalHeuristic]] = {
+    "pump": lambda s: FeasibilityPump(s.problem, s.lp, s.integer_cols),
+    "rens": lambda s: Rens(s.problem, s.integer_cols, s.options, s.deadline,
+                           min_fixed_share=0.0),
+    "rins": lambda s: Rins(s.problem, s.integer_cols, s.options, lambda: s.incumbent.x,
+                           s.deadline, frequency=5),
+    "guided": lambda s: GuidedDiving(s.lp, s.integer_cols, 5, lambda: s.incumbent.x),
+}
+
+
+@pytest.mark.parametrize("heuristic", sorted(HEURISTICS))
+@pytest.mark.parametrize("name", ["p0033", "gr4x6", "flugpl"])
+def test_optimum_unchanged_with_one_heuristic(name: str, heuristic: str) -> None:
+    """The heuristic runs (its calls are counted) and the proven optimum stays put."""
+    # Without cuts the search has to branch, so a heuristic that needs nodes gets to run.
+    search = Search(mip(name), replace(OPTIONS, cut_rounds=0))
+    plugin = HEURISTICS[heuristic](search)
+    calls, run = [], plugin.run
+    plugin.run = lambda context: calls.append(context.nodes) or run(context)
+    search.heuristics = [plugin]
+    report = search.run()
+    assert calls
+    assert report.status == "optimal"
+    assert report.objective == pytest.approx(optimum(name), rel=1e-6)
+    assert search.problem.violation(report.x)[0] <= 1e-6
