@@ -1,20 +1,55 @@
 """branchwise: make ordinary program logic optimizable."""
 
 from branchwise.expr import Constraint, LinExpr, QuadExpr, Var, VarArray, quicksum
+from branchwise.functions import if_then_else, piecewise, steps
+from branchwise.functions import max_ as max  # noqa: A004 (bw.max, as API.md names it)
+from branchwise.functions import min_ as min  # noqa: A004
+from branchwise.logic import (
+    Condition,
+    ConditionArray,
+    at_least,
+    at_most,
+    complements,
+    either,
+    exactly,
+    iff,
+    implies,
+    xor,
+)
 from branchwise.model import Model
 from branchwise.problem import Problem
+from branchwise.program import ProgramError, program
+from branchwise.relaxations import UnboundedExpressionError
 from branchwise.result import Result
 from branchwise.solver import SolveOptions
 
 __all__ = [
+    "Condition",
+    "ConditionArray",
     "Constraint",
     "LinExpr",
     "Model",
     "Problem",
+    "ProgramError",
     "QuadExpr",
     "Result",
     "SolveOptions",
+    "UnboundedExpressionError",
     "Var",
     "VarArray",
+    "at_least",
+    "at_most",
+    "complements",
+    "either",
+    "exactly",
+    "if_then_else",
+    "iff",
+    "implies",
+    "max",
+    "min",
+    "piecewise",
+    "program",
     "quicksum",
+    "steps",
+    "xor",
 ]

@@ -11,9 +11,18 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from branchwise.io import load_problem, write_problem, write_solution
+from branchwise.io import (
+    ProblemFileError,
+    load_problem,
+    load_python_problem,
+    write_problem,
+    write_solution,
+)
+from branchwise.io.pyfile import describe
+from branchwise.model import Model
 from branchwise.problem import Problem
 from branchwise.solver import SolveOptions, SolveReport, solve
 
@@ -35,32 +44,68 @@ def _solve(args: argparse.Namespace) -> int:
     """``branchwise solve``: solve the file and report (JSON or a human summary)."""
     if args.output and not Path(args.output).resolve().parent.is_dir():
         raise ValueError(f"{args.output}: its folder does not exist")
-    problem = load_problem(args.file)
     options = SolveOptions(
         time_limit=args.time_limit, node_limit=args.node_limit, gap=args.gap,
         threads=args.threads, log=not (args.quiet or args.json),
     )
-    report = solve(problem, options)
+    names, report = _solve_file(args.file, options)
     if args.output:
-        write_solution(args.output, problem, report)
+        write_solution(args.output, names, report)
     if args.json:
-        print(json.dumps(report_json(problem, report), allow_nan=False))
+        print(json.dumps(report_json(names, report), allow_nan=False))
     else:
         print(("\n" if options.log else "") + _summary(report))
     return 0
 
 
+def _solve_file(path: str, options: SolveOptions) -> tuple[list[str], SolveReport]:
+    """Solve a problem file: a ``bw.Model`` through ``Model.solve`` (its logic mapped back
+    and verified on the model), anything else as a plain Problem. Returns column names
+    and the report."""
+    if path.lower().endswith(".py"):
+        model = load_python_problem(path)
+        if isinstance(model, Model):
+            result = model.solve(time_limit=options.time_limit, gap=options.gap,
+                                 node_limit=options.node_limit, threads=options.threads,
+                                 log=options.log)
+            report = replace(result.report, status=result.status, x=result.x,
+                             objective=result.objective, time=result.time,
+                             verified=result.verified)
+            return model.column_names(), report
+    problem = load_problem(path)
+    return problem.col_names, solve(problem, options)
+
+
 def _convert(args: argparse.Namespace) -> int:
-    """``branchwise convert``: write the file's problem as .mps or .lp."""
-    write_problem(load_problem(args.file), args.out)
+    """``branchwise convert``: write the file's problem as .mps or .lp.
+
+    A ``.py`` model is written in its binary (big-M / hull) form: MPS and LP files cannot
+    carry branchwise's SOS sets, so every construct that would be branched on natively
+    gets binaries instead, and the file means the same to any MILP solver.
+    """
+    write_problem(_exportable(args.file), args.out)
     return 0
 
 
-def report_json(problem: Problem, report: SolveReport) -> dict:
+def _exportable(path: str) -> Problem:
+    """The file's problem; a ``bw.Model`` is lowered with binaries only (no SOS sets)."""
+    if not path.lower().endswith(".py"):
+        return load_problem(path)
+    model = load_python_problem(path)
+    try:
+        problem = (model.to_problem(native_sos=False) if isinstance(model, Model)
+                   else model.to_problem())
+    except Exception as error:  # the model cannot be lowered: bad input, not a crash
+        raise ProblemFileError(f"{path}: {describe(error)}") from None
+    problem.name = problem.name or Path(path).stem
+    return problem
+
+
+def report_json(names: list[str], report: SolveReport) -> dict:
     """The ``--json`` object: status, objective, bound, gap, nodes, time, verified, solution."""
     solution = None
     if report.x is not None:
-        solution = {name: _number(v) for name, v in zip(problem.col_names, report.x, strict=True)}
+        solution = {name: _number(v) for name, v in zip(names, report.x, strict=True)}
     return {
         "status": report.status,
         "objective": _number(report.objective),

@@ -309,7 +309,67 @@ class LinExpr:
     def __eq__(self, other: Operand) -> Constraint:  # type: ignore[override]
         return _compare(self, other, "==")
 
+    def __lt__(self, other: Operand) -> Constraint:
+        return _compare(self, other, "<")
+
+    def __gt__(self, other: Operand) -> Constraint:
+        return _compare(self, other, ">")
+
+    def __ne__(self, other: Operand) -> Any:  # type: ignore[override]
+        """``a != b`` is the condition ``~(a == b)``: ``a < b`` or ``a > b``."""
+        equal = _compare(self, other, "==")
+        return equal if equal is NotImplemented else ~equal
+
     __hash__ = None  # type: ignore[assignment]
+
+    # --- program logic: abs(e), and binary variables used as conditions --------------------
+
+    def __abs__(self) -> LinExpr:
+        from branchwise.functions import abs_
+        return abs_(self)
+
+    def __and__(self, other: Any) -> Any:
+        return _logic().and_(self, other)
+
+    def __rand__(self, other: Any) -> Any:
+        return _logic().and_(other, self)
+
+    def __or__(self, other: Any) -> Any:
+        return _logic().or_(self, other)
+
+    def __ror__(self, other: Any) -> Any:
+        return _logic().or_(other, self)
+
+    def __xor__(self, other: Any) -> Any:
+        return _logic().xor(self, other)
+
+    def __rxor__(self, other: Any) -> Any:
+        return _logic().xor(other, self)
+
+    def __invert__(self) -> Any:
+        return _logic().not_(self)
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "an expression with decision variables has no True/False value before it is solved: "
+            "compare it (x >= 1) and use the condition in m.add(...) or bw.if_then_else(...), "
+            "or read its value with res.value(...) after solving")
+
+    def __str__(self) -> str:
+        return self.text(self.model.column_names() if self.model is not None else [])
+
+    def text(self, names: list[str]) -> str:
+        """The expression written out (``2 x - y + 3``) with ``names`` for its columns."""
+        if self.size != 1:
+            return repr(self)
+        coef = self.rows.matrix(self.rows.width).tocoo()
+        terms = [_term(float(a), names[j] if j < len(names) else f"x{j}")
+                 for j, a in sorted(zip(coef.col.tolist(), coef.data.tolist(), strict=True))]
+        const = float(self.const[0])
+        if const or not terms:
+            terms.append(_term(const, ""))
+        text = " ".join(terms)
+        return text[2:] if text.startswith("+") else "-" + text[2:]
 
 
 class Var(LinExpr):
@@ -439,6 +499,12 @@ class QuadExpr:
     def __eq__(self, other: Operand) -> Constraint:  # type: ignore[override]
         return _compare(self, other, "==")
 
+    def __lt__(self, other: Operand) -> Constraint:
+        return _compare(self, other, "<")
+
+    def __gt__(self, other: Operand) -> Constraint:
+        return _compare(self, other, ">")
+
     __hash__ = None  # type: ignore[assignment]
 
 
@@ -446,7 +512,14 @@ Expression = LinExpr | QuadExpr
 
 
 class Constraint:
-    """``body <sense> 0`` element by element, made by comparing two expressions."""
+    """``body <sense> 0`` element by element, made by comparing two expressions.
+
+    ``sense`` is one of ``<=``, ``>=``, ``==``, ``<``, ``>``. A constraint is also a condition:
+    ``&``, ``|``, ``~`` and ``^`` combine it with others (see :mod:`branchwise.logic`).
+    """
+
+    #: The condition that holds exactly when this one fails, sense by sense.
+    NEGATED = {"<=": ">", ">=": "<", "<": ">=", ">": "<="}
 
     def __init__(self, body: Expression, sense: str) -> None:
         self.body = body
@@ -465,14 +538,43 @@ class Constraint:
     def is_quadratic(self) -> bool:
         return isinstance(self.body, QuadExpr)
 
+    @property
+    def is_strict(self) -> bool:
+        return self.sense in ("<", ">")
+
     def __bool__(self) -> bool:
         raise TypeError(
-            "a comparison of expressions is a constraint, not True/False: pass it to m.add(...). "
+            "a comparison of expressions is a constraint, not True/False: pass it to m.add(...), "
+            "or use it as a condition in bw.if_then_else(cond, a, b). "
             "Chained comparisons such as 0 <= x <= 1 need two separate constraints.")
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""
         return f"Constraint{label}({self.body!r} {self.sense} 0)"
+
+    def __str__(self) -> str:
+        return f"{self.body} {self.sense} 0" if self.body.shape == () else repr(self)
+
+    def __and__(self, other: Any) -> Any:
+        return _logic().and_(self, other)
+
+    def __rand__(self, other: Any) -> Any:
+        return _logic().and_(other, self)
+
+    def __or__(self, other: Any) -> Any:
+        return _logic().or_(self, other)
+
+    def __ror__(self, other: Any) -> Any:
+        return _logic().or_(other, self)
+
+    def __xor__(self, other: Any) -> Any:
+        return _logic().xor(self, other)
+
+    def __rxor__(self, other: Any) -> Any:
+        return _logic().xor(other, self)
+
+    def __invert__(self) -> Any:
+        return _logic().not_(self)
 
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds on the rows of a linear constraint (without the constant)."""
@@ -511,6 +613,14 @@ def as_expression(value: Operand) -> Expression:
     return expr
 
 
+def integral_terms(expr: LinExpr, integral: np.ndarray) -> bool:
+    """True when every term of ``expr`` is an integer times a column flagged in ``integral``
+    (so the expression minus its constant is an integer at every integral point)."""
+    coef = expr.coef.tocoo()
+    coef.eliminate_zeros()
+    return bool(np.all(integral[coef.col]) and np.all(coef.data == np.round(coef.data)))
+
+
 def indexed_names(name: str, shape: tuple[int, ...]) -> list[str]:
     """``name[i,j]`` for every index of ``shape`` in row-major order; ``[name]`` for a scalar."""
     if not shape:
@@ -520,6 +630,21 @@ def indexed_names(name: str, shape: tuple[int, ...]) -> list[str]:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+def _logic() -> Any:
+    """The logic module, imported on use: it builds on the expressions defined here."""
+    from branchwise import logic
+    return logic
+
+
+def _term(coef: float, name: str) -> str:
+    """One signed term of a printed expression: ``+ x``, ``- 2 y``."""
+    sign = "-" if coef < 0 else "+"
+    size = abs(coef)
+    if not name:
+        return f"{sign} {size:g}"
+    return f"{sign} {name}" if size == 1 else f"{sign} {size:g} {name}"
+
 
 def _coerce(value: Operand) -> Expression | None:
     """An expression for ``value``, or None when it is neither an expression nor numeric."""

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import bisect
+import math
+import time
 import types
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from branchwise.declarations import Semicontinuous, SOSSet
 from branchwise.expr import (
     Constraint,
     Expression,
@@ -19,38 +24,53 @@ from branchwise.expr import (
     VarArray,
     as_expression,
     indexed_names,
+    integral_terms,
 )
+from branchwise.functions import Definition
+from branchwise.logic import Condition, ConditionArray, as_condition, elementwise, holds
 from branchwise.problem import Problem
+from branchwise.relaxations import REFORMULATIONS, Reformulation, reformulate
 from branchwise.result import Result
-from branchwise.solver import SolveOptions, solve
-from branchwise.tolerances import INTEGRALITY, RELATIVE_GAP
-
-#: The reformulations ``Model.solve`` accepts for logical constructs.
-REFORMULATIONS = ("auto", "bigm", "hull")
+from branchwise.solver import SolveOptions, SolveReport, solve
+from branchwise.tolerances import INTEGRALITY, RELATIVE_GAP, STRICT_GAP
 
 Shape = int | tuple[int, ...] | None
 
 
 @dataclass
 class _Block:
-    """One call to ``continuous``/``integer``/``binary``: consecutive columns and their bounds."""
+    """Consecutive columns made by one call: a user's variables (with their bounds) or one
+    derived column (with its definition, no bounds of its own)."""
 
     var: Var | VarArray
     lower: np.ndarray
     upper: np.ndarray
     integer: bool
+    semicontinuous: bool = False
+    definition: Definition | None = None
+
+    @property
+    def start(self) -> int:
+        return self.var.index if isinstance(self.var, Var) else self.var.start
 
 
 class Model:
     """A mixed-integer model built from variables, expression constraints and an objective."""
 
-    def __init__(self, name: str = "", strict_gap: float = 1e-6) -> None:
-        """``strict_gap`` is the margin a strict comparison on continuous expressions keeps."""
+    def __init__(self, name: str = "", strict_gap: float = STRICT_GAP) -> None:
+        """``strict_gap`` is the margin a strict comparison on continuous expressions keeps:
+        ``a < b`` is ``a <= b - strict_gap`` (on integer expressions, ``a <= b - 1``). Keep it
+        above the feasibility tolerance (1e-6) so the model's branch is Python's."""
         if not strict_gap > 0:
             raise ValueError("strict_gap must be positive")
         self.name = name
         self.strict_gap = float(strict_gap)
         self.constraints: list[Constraint] = []
+        #: Everything added that is not a plain linear row: logic, strict comparisons.
+        self.conditions: list[Condition | Constraint] = []
+        #: The derived columns' definitions, in the order they were made.
+        self.definitions: list[Definition] = []
+        self.sos_sets: list[SOSSet] = []
         self.objective: Expression = LinExpr.constant(0.0)
         self.maximize_objective = False
         self.n_vars = 0
@@ -60,18 +80,18 @@ class Model:
 
     def __repr__(self) -> str:
         return (f"Model({self.name!r}, variables={self.n_vars}, "
-                f"constraints={len(self.constraints)})")
+                f"constraints={len(self.constraints) + len(self.conditions)})")
 
     # --- variables ------------------------------------------------------------------------
 
     def continuous(self, name: str, lb: float | np.ndarray = -np.inf,
                    ub: float | np.ndarray = np.inf, shape: Shape = None, *,
                    semicontinuous: bool = False) -> Var | VarArray:
-        """Real variables in ``[lb, ub]`` (unbounded unless given); an array when ``shape``."""
-        if semicontinuous:
-            raise NotImplementedError(
-                "semicontinuous variables come with the program-logic constructs, not yet here")
-        return self._add_block(name, lb, ub, shape, integer=False)
+        """Real variables in ``[lb, ub]`` (unbounded unless given); an array when ``shape``.
+
+        With ``semicontinuous`` each variable is 0 or lies in ``[lb, ub]``.
+        """
+        return self._add_block(name, lb, ub, shape, integer=False, semicontinuous=semicontinuous)
 
     def integer(self, name: str, lb: float | np.ndarray = -np.inf,
                 ub: float | np.ndarray = np.inf, shape: Shape = None) -> Var | VarArray:
@@ -83,7 +103,7 @@ class Model:
         return self._add_block(name, 0.0, 1.0, shape, integer=True)
 
     def _add_block(self, name: str, lb: float | np.ndarray, ub: float | np.ndarray,
-                   shape: Shape, integer: bool) -> Var | VarArray:
+                   shape: Shape, integer: bool, semicontinuous: bool = False) -> Var | VarArray:
         if not isinstance(name, str) or not name:
             raise ValueError("a variable needs a non-empty string name")
         if name in self._var_names:
@@ -92,32 +112,111 @@ class Model:
         lower, upper = _bounds(lb, ub, () if dims is None else dims, name)
         start = self.n_vars
         var = Var(self, start, name) if dims is None else VarArray(self, start, dims, name)
-        self._blocks.append(_Block(var, lower.ravel(), upper.ravel(), integer))
+        self._blocks.append(_Block(var, lower.ravel(), upper.ravel(), integer, semicontinuous))
         self._var_names.add(name)
         self.n_vars += lower.size
         return var
 
+    def derive(self, definition: Definition) -> Var:
+        """A new derived column equal to ``definition`` (what bw.max, abs, ... return)."""
+        k = len(self.definitions) + 1
+        while f"_{definition.kind}{k}" in self._var_names:
+            k += 1
+        name = f"_{definition.kind}{k}"
+        var = Var(self, self.n_vars, name)
+        definition.column = var.index
+        self._blocks.append(_Block(var, np.full(1, -np.inf), np.full(1, np.inf), False,
+                                   definition=definition))
+        self._var_names.add(name)
+        self.definitions.append(definition)
+        self.n_vars += 1
+        return var
+
+    def _block_of(self, column: int) -> _Block:
+        starts = [b.start for b in self._blocks]
+        return self._blocks[bisect.bisect_right(starts, column) - 1]
+
+    def is_binary(self, column: int) -> bool:
+        """True for a user's integer column with bounds inside [0, 1]."""
+        block = self._block_of(column)
+        k = column - block.start
+        return (block.integer and block.lower[k] >= 0 and block.upper[k] <= 1
+                and not block.semicontinuous)
+
+    def is_derived(self, column: int) -> bool:
+        return self._block_of(column).definition is not None
+
+    def integral_columns(self) -> np.ndarray:
+        """Which columns are integer at every solution: integer variables, and derived
+        columns whose definition keeps integer operands integer."""
+        _, _, integral = self.column_bounds()
+        for d in self.definitions:
+            integral[d.column] = d.integral(
+                [integral_terms(o, integral) and float(o.const[0]).is_integer()
+                 for o in d.operands])
+        return integral
+
+    # --- special ordered sets -------------------------------------------------------------
+
+    def sos1(self, variables: Any, name: str | None = None) -> SOSSet:
+        """At most one of ``variables`` (a VarArray or a list of variables) is nonzero."""
+        return self._add_sos("sos1", variables, name)
+
+    def sos2(self, variables: Any, name: str | None = None) -> SOSSet:
+        """At most two of ``variables`` are nonzero, and they are neighbours in the order
+        given (the weights of a piecewise-linear function)."""
+        return self._add_sos("sos2", variables, name)
+
+    def _add_sos(self, kind: str, variables: Any, name: str | None) -> SOSSet:
+        columns = np.array([_single_column(v, self, kind) for v in _members(variables)],
+                           dtype=np.int64)
+        if columns.size < 2 or np.unique(columns).size != columns.size:
+            raise ValueError(f"{kind} needs at least two different variables")
+        declared = SOSSet(kind, columns, self._row_name(name))
+        self.sos_sets.append(declared)
+        return declared
     # --- constraints and objective --------------------------------------------------------
 
-    def add(self, constraint: Constraint | Iterable[Constraint],
-            name: str | None = None) -> Constraint | list[Constraint]:
-        """Keep ``constraint`` (or each of a list, named ``name[k]``) and return it."""
+    def add(self, constraint: Any, name: str | None = None) -> Any:
+        """Keep ``constraint`` and return it: a comparison (linear rows), a condition (logic
+        over comparisons and binary variables, strict comparisons), or a list of them
+        (named ``name[k]``). An array condition is kept element by element."""
         if isinstance(constraint, (list, tuple, types.GeneratorType)):
             return [self.add(c, None if name is None else f"{name}[{k}]")
                     for k, c in enumerate(constraint)]
-        _check_constraint(constraint)
-        if constraint.model not in (None, self):
+        requirement = _requirement(constraint)
+        if requirement.model not in (None, self):
             raise ValueError("the constraint uses variables of a different model")
-        if constraint.name is not None:
-            raise ValueError(f"this constraint was already added as {constraint.name!r}")
-        constraint.name = self._row_name(name)
-        self.constraints.append(constraint)
-        return constraint
+        if getattr(requirement, "name", None) is not None:
+            raise ValueError(f"this constraint was already added as {requirement.name!r}")
+        if isinstance(requirement, Constraint) and not requirement.is_strict:
+            requirement.name = self._row_name(name)
+            self.constraints.append(requirement)
+        elif requirement.shape != ():
+            self._add_elements(requirement, self._row_name(name))
+        else:
+            requirement.name = self._row_name(name)
+            self.conditions.append(requirement)
+        return requirement
+
+    def _add_elements(self, array: Any, name: str) -> None:
+        """Each element of an array condition as its own condition ``name[i,j]``."""
+        cells = elementwise(lambda c: c, array)
+        for index, label in zip(np.ndindex(*array.shape), indexed_names(name, array.shape),
+                                strict=True):
+            cell = cells.items[index] if isinstance(cells, ConditionArray) else bool(cells[index])
+            if cell is False:
+                raise ValueError(f"{label} is always False: the model would be infeasible")
+            if cell is not True:
+                if getattr(cell, "name", None) is not None:
+                    raise ValueError(f"this condition was already added as {cell.name!r}")
+                cell.name = label
+                self.conditions.append(cell)
 
     def _row_name(self, name: str | None) -> str:
         """``name`` checked for uniqueness, or the next free ``c<k>``."""
         if name is None:
-            k = len(self.constraints)
+            k = len(self.constraints) + len(self.conditions) + len(self.sos_sets)
             while f"c{k}" in self._row_names:
                 k += 1
             name = f"c{k}"
@@ -150,13 +249,23 @@ class Model:
     # --- the canonical problem ------------------------------------------------------------
 
     def column_bounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Lower bounds, upper bounds and integrality of every column, in column order."""
+        """Lower bounds, upper bounds and integrality of every column, in column order
+        (a semicontinuous column's bounds include 0; a derived column is unbounded)."""
         if not self._blocks:
             return np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
-        lower = np.concatenate([b.lower for b in self._blocks])
-        upper = np.concatenate([b.upper for b in self._blocks])
+        lower = np.concatenate([np.minimum(b.lower, 0) if b.semicontinuous else b.lower
+                                for b in self._blocks])
+        upper = np.concatenate([np.maximum(b.upper, 0) if b.semicontinuous else b.upper
+                                for b in self._blocks])
         integer = np.concatenate([np.full(b.lower.size, b.integer) for b in self._blocks])
         return lower, upper, integer
+
+    def semicontinuous_columns(self) -> list[Semicontinuous]:
+        """Every semicontinuous column with its nonzero range."""
+        return [Semicontinuous(b.start + k, float(lo), float(hi), name)
+                for b in self._blocks if b.semicontinuous
+                for k, (lo, hi, name) in enumerate(zip(
+                    b.lower, b.upper, indexed_names(b.var.name, b.var.shape), strict=True))]
 
     def column_names(self) -> list[str]:
         """``x`` for a scalar variable, ``X[i,j]`` for the elements of an array."""
@@ -167,29 +276,35 @@ class Model:
         return [r for c in self.constraints for r in indexed_names(c.name, c.shape)]
 
     def rows(self) -> tuple[Rows, np.ndarray, np.ndarray]:
-        """Every constraint's rows, stacked in order, with their lower and upper bounds."""
+        """Every linear constraint's rows, stacked in order, with their lower and upper bounds."""
         bounds = [c.row_bounds() for c in self.constraints]
         rows = Rows.stack([c.body.rows for c in self.constraints])
         lower = np.concatenate([b[0] for b in bounds] + [np.zeros(0)])
         upper = np.concatenate([b[1] for b in bounds] + [np.zeros(0)])
         return rows, lower, upper
 
-    def to_problem(self) -> Problem:
-        """The model as canonical arrays."""
-        col_lower, col_upper, integer = self.column_bounds()
-        rows, row_lower, row_upper = self.rows()
-        A = rows.matrix(self.n_vars)  # noqa: N806
-        A.eliminate_zeros()
-        c, offset, Q = self._objective_arrays()  # noqa: N806
-        return Problem(
-            c=c, A=A, row_lower=row_lower, row_upper=row_upper,
-            col_lower=col_lower, col_upper=col_upper, integrality=integer,
-            objective_offset=offset, Q=Q, maximize=self.maximize_objective,
-            col_names=self.column_names(), row_names=self.row_names(), name=self.name)
+    def reformulate(self, reformulation: str = "auto", native_sos: bool = True,
+                    obbt: bool = False) -> Reformulation:
+        """The model as a MILP :class:`Problem` plus the map from its solutions back.
 
-    def _objective_arrays(self) -> tuple[np.ndarray, float, sp.csr_matrix | None]:
-        """Dense ``c``, the offset, and symmetric ``Q`` (or None) with ``½xᵀQx = xᵀPx``."""
-        n = self.n_vars
+        ``reformulation`` picks how logic becomes rows ("auto", "bigm", "hull", "sos"; see
+        ``branchwise.relaxations.choice``); ``native_sos=False`` keeps SOS sets out of the
+        problem (binaries instead) for solvers and files that cannot hold them; ``obbt``
+        tightens every big-M by LP.
+        """
+        if reformulation not in REFORMULATIONS:
+            raise ValueError(f"reformulation must be one of {REFORMULATIONS}, "
+                             f"not {reformulation!r}")
+        return reformulate(self, reformulation, native_sos=native_sos, obbt=obbt,
+                           lp=_lp_minimum)
+
+    def to_problem(self, reformulation: str = "auto", native_sos: bool = True) -> Problem:
+        """The model as canonical arrays, logic reformulated (see :meth:`reformulate`)."""
+        return self.reformulate(reformulation, native_sos).problem
+
+    def objective_arrays(self, n: int) -> tuple[np.ndarray, float, sp.csr_matrix | None]:
+        """Dense ``c`` over ``n`` columns, the offset, and symmetric ``Q`` (or None) with
+        ``½xᵀQx = xᵀPx``."""
         quad = self.objective if isinstance(self.objective, QuadExpr) else None
         lin = quad.lin if quad is not None else self.objective
         c = np.bincount(lin.rows.indices, weights=lin.rows.data, minlength=n)
@@ -202,21 +317,47 @@ class Model:
 
     # --- checking and solving -------------------------------------------------------------
 
-    def violation(self, x: np.ndarray) -> tuple[float, str]:
-        """Largest scaled violation of the model's bounds, integrality and constraints at ``x``,
-        and where it is; scaled as :meth:`Problem.violation`."""
+    def complete(self, x: np.ndarray, witness: dict | None = None) -> np.ndarray:
+        """Every column's value from the variables' values ``x``: each derived column is
+        recomputed from its definition on plain floats (taking the solver's branch from
+        ``witness`` on a boundary); variables beyond ``x`` are NaN."""
+        full = np.full(self.n_vars, np.nan)
+        known = min(len(x), self.n_vars)
+        full[:known] = np.asarray(x, dtype=float)[:known]
+        for d in self.definitions:
+            full[d.column] = d.evaluate(full, witness)
+        return full
+
+    def violation(self, x: np.ndarray, witness: dict | None = None) -> tuple[float, str]:
+        """Largest scaled violation at ``x`` of the model's bounds, integrality, rows,
+        semicontinuity, SOS sets and conditions, and where it is; rows are scaled as
+        :meth:`Problem.violation`, a failed condition counts as infinite.
+
+        Derived columns are recomputed from ``x`` (see :meth:`complete`) before the check.
+        """
         x = np.asarray(x, dtype=float)
-        if x.shape != (self.n_vars,) or not np.all(np.isfinite(x)):
+        derived = np.zeros(self.n_vars, dtype=bool)
+        derived[[d.column for d in self.definitions]] = True
+        if x.shape != (self.n_vars,) or not np.all(np.isfinite(x[~derived])):
             return np.inf, "solution vector has the wrong size or non-finite entries"
-        worst, culprit = 0.0, None
+        x = self.complete(x, witness)
+        names = self.column_names()
+        undefined = [d for d in self.definitions if not math.isfinite(x[d.column])]
+        if undefined:
+            return np.inf, f"{names[undefined[0].column]} = {undefined[0]} is undefined there"
+        worst, where = 0.0, ""
         for kind, excess in self._excesses(x):
             if excess.size and excess.max() > worst:
-                worst, culprit = float(excess.max()), (kind, int(excess.argmax()))
-        if culprit is None:
-            return worst, ""
-        kind, i = culprit
-        names = self.row_names() if kind == "constraint" else self.column_names()
-        return worst, f"{kind} {names[i]}"
+                i = int(excess.argmax())
+                label = self.row_names()[i] if kind == "constraint" else names[i]
+                worst, where = float(excess.max()), f"{kind} {label}"
+        for label, excess in self._declared_excesses(x):
+            if excess > worst:
+                worst, where = excess, label
+        failed = next((c for c in self.conditions if not holds(c, x)), None)
+        if failed is not None:
+            return np.inf, f"condition {failed.name}"
+        return worst, where
 
     def _excesses(self, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
         """Scaled excess over every column bound, integrality and row bound at ``x``."""
@@ -232,20 +373,69 @@ class Model:
             ("integrality of", np.where(frac > INTEGRALITY, frac, 0.0)),
         ]
 
+    def _declared_excesses(self, x: np.ndarray) -> Iterable[tuple[str, float]]:
+        """(where, excess) for every semicontinuous column and SOS set at ``x``."""
+        for sc in self.semicontinuous_columns():
+            yield f"semicontinuous {sc.name}", sc.excess(float(x[sc.column]))
+        for declared in self.sos_sets:
+            yield f"{declared.kind} {declared.name}", declared.excess(x)
+
     def solve(self, time_limit: float | None = None, gap: float = RELATIVE_GAP,
               node_limit: int | None = None, threads: int = 1, log: bool = False,
-              reformulation: str = "auto") -> Result:
-        """Solve with branch-and-bound and return a Result.
+              reformulation: str = "auto", obbt: bool = False) -> Result:
+        """Solve with branch-and-bound and return a verified Result.
 
-        ``reformulation`` ("auto", "bigm" or "hull") picks how logical constructs become
-        rows; it is checked now but has no effect until the program-logic constructs land.
+        ``reformulation`` picks how logic becomes rows (see :meth:`reformulate`). The answer
+        is mapped back to the model's variables and checked there on plain floats. When the
+        check fails, the point is re-solved with its discrete choices fixed (removing big-M
+        and SOS round-off); when it still fails and SOS sets were branched on natively, the
+        model is solved again with binaries in their place. An answer that fails every check
+        is never reported as optimal: its status becomes ``numerical_error``.
         """
-        if reformulation not in REFORMULATIONS:
-            raise ValueError(f"reformulation must be one of {REFORMULATIONS}, "
-                             f"not {reformulation!r}")
+        started = time.perf_counter()
         options = SolveOptions(time_limit=time_limit, gap=gap, node_limit=node_limit,
                                threads=threads, log=log)
-        return Result(self, solve(self.to_problem(), options))
+        ref = self.reformulate(reformulation, obbt=obbt)
+        result = self._solve_checked(ref, options)
+        if result.x is not None and not result.verified and ref.problem.has_sos:
+            remaining = options.time_limit - (time.perf_counter() - started)
+            if remaining > 0:
+                result = self._without_native_sos(result, reformulation, obbt,
+                                                  replace(options, time_limit=remaining))
+        if result.status == "optimal" and result.x is not None and not result.verified:
+            result.status = "numerical_error"
+        result.time = time.perf_counter() - started
+        return result
+
+    def _solve_checked(self, ref: Reformulation, options: SolveOptions) -> Result:
+        """Solve ``ref``; an answer that fails the check is re-solved with its choices fixed."""
+        report = solve(ref.problem, options)
+        result = self._result(ref, report)
+        if result.x is not None and not result.verified and report.verified:
+            polished = _resolve_with_choices_fixed(ref.problem, report)
+            if polished is not None:
+                retry = self._result(ref, polished)
+                result = retry if retry.verified else result
+        return result
+
+    def _without_native_sos(self, failed: Result, reformulation: str, obbt: bool,
+                            options: SolveOptions) -> Result:
+        """The model solved with binaries instead of SOS sets, unless that finds nothing
+        better than ``failed`` (or cannot be built: a bound only SOS branching avoids)."""
+        try:
+            ref = self.reformulate(reformulation, native_sos=False, obbt=obbt)
+        except ValueError:
+            return failed
+        retry = self._solve_checked(ref, options)
+        conclusive = retry.verified or (retry.x is None and retry.status in (
+            "infeasible", "unbounded"))
+        return retry if conclusive else failed
+
+    def _result(self, ref: Reformulation, report: SolveReport) -> Result:
+        if report.x is None:
+            return Result(self, report)
+        values, witness = ref.invert(report.x)
+        return Result(self, report, values, witness)
 
 
 def _normalize_shape(shape: Shape, name: str) -> tuple[int, ...] | None:
@@ -279,16 +469,77 @@ def _scaled(excess: np.ndarray, bound: np.ndarray) -> np.ndarray:
     return excess / np.maximum(1.0, np.abs(np.where(np.isfinite(bound), bound, 0.0)))
 
 
-def _check_constraint(constraint: object) -> None:
-    """Raise a helpful error unless ``constraint`` is a linear Constraint."""
-    if isinstance(constraint, (bool, np.bool_)) or (
-            isinstance(constraint, np.ndarray) and constraint.dtype == bool):
+def _requirement(value: object) -> Any:
+    """``value`` as something ``m.add`` keeps, or a helpful error."""
+    if isinstance(value, (bool, np.bool_)) or (
+            isinstance(value, np.ndarray) and value.dtype == bool):
         raise TypeError(
-            f"m.add got {constraint!r}, a plain True/False: comparing numbers gives a bool, "
+            f"m.add got {value!r}, a plain True/False: comparing numbers gives a bool, "
             "not a constraint. Did a variable get replaced by a number?")
-    if not isinstance(constraint, Constraint):
-        raise TypeError(f"m.add needs a constraint such as x + y <= 3, "
-                        f"got {type(constraint).__name__}")
-    if constraint.is_quadratic:
-        raise NotImplementedError(
-            "quadratic constraints need the nonlinear relaxations, not available yet")
+    if isinstance(value, Constraint):
+        if value.is_quadratic:
+            raise NotImplementedError(
+                "quadratic constraints need the nonlinear relaxations, not available yet")
+        return value
+    if isinstance(value, (Condition, ConditionArray)):
+        return value
+    if isinstance(value, LinExpr):
+        try:
+            return elementwise(as_condition, value)
+        except TypeError as error:
+            raise TypeError(f"m.add needs a constraint such as x + y <= 3 or a condition: "
+                            f"{error}") from None
+    raise TypeError(f"m.add needs a constraint such as x + y <= 3, got {type(value).__name__}")
+
+
+def _members(variables: Any) -> list[Any]:
+    """The scalar members of an SOS declaration, in order."""
+    if isinstance(variables, LinExpr):
+        return [variables[i] for i in np.ndindex(*variables.shape)] if variables.shape else [
+            variables]
+    return list(variables)
+
+
+def _single_column(expr: Any, model: Model, kind: str) -> int:
+    """The column of a variable (an expression that is one column with coefficient 1)."""
+    if isinstance(expr, LinExpr) and expr.model is model and expr.size == 1:
+        coef = expr.coef.tocoo()
+        if coef.nnz == 1 and coef.data[0] == 1 and expr.const[0] == 0:
+            return int(coef.col[0])
+    raise TypeError(f"{kind} takes variables of this model, got {expr!r}")
+
+
+def _lp_minimum(c: np.ndarray, A: sp.csr_matrix, row_lower: np.ndarray,  # noqa: N803
+                row_upper: np.ndarray, col_lower: np.ndarray,
+                col_upper: np.ndarray) -> float | None:
+    """The least ``c @ x`` over an LP (-inf when unbounded, None when it cannot be solved)."""
+    problem = Problem(c=c, A=A, row_lower=row_lower, row_upper=row_upper, col_lower=col_lower,
+                      col_upper=col_upper, integrality=np.zeros(len(c), dtype=bool))
+    report = solve(problem, SolveOptions(time_limit=10.0))
+    if report.status == "unbounded":
+        return -math.inf
+    return report.objective if report.status == "optimal" else None
+
+
+def _resolve_with_choices_fixed(problem: Problem, report: SolveReport) -> SolveReport | None:
+    """The report with its point re-solved after fixing every discrete choice it made:
+    integer columns at their rounded values, and SOS members outside the support it chose
+    (the largest entry of an SOS1 set, the heaviest neighbouring pair of an SOS2 set) at 0.
+    What is left is an LP, solved without the round-off the search tolerated."""
+    x = report.x
+    lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
+    ints = problem.integrality
+    lower[ints] = upper[ints] = np.round(x[ints])
+    for members in problem.sos1:
+        off = np.delete(members, np.argmax(np.abs(x[members])))
+        lower[off] = upper[off] = 0.0
+    for members in problem.sos2:
+        weights = np.abs(x[members])
+        k = int(np.argmax(weights[:-1] + weights[1:]))
+        off = np.delete(members, [k, k + 1])
+        lower[off] = upper[off] = 0.0
+    fixed = replace(problem, col_lower=lower, col_upper=upper, sos1=[], sos2=[])
+    again = solve(fixed, SolveOptions(time_limit=10.0))
+    if again.x is None:
+        return None
+    return replace(report, x=again.x, objective=again.objective)

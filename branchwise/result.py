@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from branchwise.expr import as_expression
+from branchwise.expr import Constraint, QuadExpr, as_expression
+from branchwise.logic import Condition, ConditionArray, elementwise, truth
 from branchwise.solver.result import SolveReport, relative_gap
 from branchwise.tolerances import FEASIBILITY
 
@@ -15,21 +16,33 @@ if TYPE_CHECKING:
 
 
 class Result:
-    """Status, objective, bound and counters of a solve, plus ``res[x]`` and ``res.value(e)``."""
+    """Status, objective, bound and counters of a solve, plus ``res[x]`` and ``res.value(e)``.
 
-    def __init__(self, model: Model, report: SolveReport, x: np.ndarray | None = None) -> None:
-        """``x`` holds the model's variable values; by default the report's column vector."""
+    ``verified`` is True only when the solution, with every derived value (abs, max,
+    if_then_else, ...) recomputed on plain floats, satisfies every bound, row and condition
+    of the model within tolerance, and its objective is no worse than the search reported.
+    """
+
+    def __init__(self, model: Model, report: SolveReport, x: np.ndarray | None = None,
+                 witness: dict | None = None) -> None:
+        """``x`` holds the model's variable values (by default the report's column vector);
+        ``witness`` the branch the solver took for each reified condition and step."""
         self.model = model
         self.report = report
+        self.witness = witness or {}
         values = report.x if x is None else x
-        self.x = None if values is None else np.asarray(values, dtype=float)
+        self._values = None if values is None else np.asarray(values, dtype=float)[
+            :model.n_vars]
+        self.x = None if self._values is None else model.complete(self._values, self.witness)
         self.status = report.status
-        self.objective = report.objective if self.x is not None else None
+        self.objective = None if self.x is None else self._objective_value()
         self.bound = report.bound
         self.nodes = report.nodes
         self.time = report.time
-        self.violation = model.violation(self.x) if self.x is not None else (np.inf, "")
-        self.verified = bool(report.verified) and self.violation[0] <= FEASIBILITY
+        self.violation = (model.violation(self.x, self.witness) if self.x is not None
+                          else (np.inf, ""))
+        self.verified = (bool(report.verified) and self.violation[0] <= FEASIBILITY
+                         and self._objective_agrees())
 
     @property
     def gap(self) -> float:
@@ -41,16 +54,48 @@ class Result:
                 f"bound={self.bound}, gap={self.gap:.3g}, nodes={self.nodes}, "
                 f"verified={self.verified})")
 
-    def __getitem__(self, expr: Any) -> float | np.ndarray:
-        """Value of a Var (float), a VarArray (ndarray) or any expression."""
+    def __getitem__(self, expr: Any) -> Any:
+        """Value of a Var (float), a VarArray (ndarray), any expression or condition."""
         return self.value(expr)
 
-    def value(self, expr: Any) -> float | np.ndarray:
-        """Value of a linear or quadratic expression (or a number) at the solution."""
+    def value(self, expr: Any) -> Any:
+        """Value at the solution of an expression (float or ndarray), a number, or a
+        condition (bool or bool ndarray), logic included."""
         if self.x is None:
             raise RuntimeError(f"no solution available: the solve ended as {self.status!r}")
+        if len(self.x) < self.model.n_vars:  # derived columns made after the solve
+            self.x = self.model.complete(self._values, self.witness)
+        if isinstance(expr, (Condition, Constraint, ConditionArray)):
+            self._check_model(expr)
+            return elementwise(lambda c: truth(c, self.x, self.witness), expr)
         expr = as_expression(expr)
-        if expr.model not in (None, self.model):
-            raise ValueError("the expression belongs to a different model")
+        self._check_model(expr)
+        if self._uses_later_variables(expr):
+            raise ValueError("the expression uses variables that the solution does not cover")
         value = expr.evaluate(self.x)
         return float(value) if value.shape == () else value
+
+    def _uses_later_variables(self, expr: Any) -> bool:
+        """True when ``expr`` reads a variable made after the solve (derived columns aside)."""
+        lin = expr.lin if isinstance(expr, QuadExpr) else expr
+        columns = set(lin.rows.indices.tolist())
+        if isinstance(expr, QuadExpr):
+            columns |= set(expr.qi.tolist()) | set(expr.qj.tolist())
+        return any(j >= len(self._values) and not self.model.is_derived(j) for j in columns)
+
+    def _check_model(self, expr: Any) -> None:
+        if expr.model not in (None, self.model):
+            raise ValueError("the expression belongs to a different model")
+
+    def _objective_value(self) -> float:
+        value = self.model.objective.evaluate(self.x)
+        return float(value)
+
+    def _objective_agrees(self) -> bool:
+        """True when the recomputed objective is no worse than the search's (within tolerance)."""
+        if self.report.objective is None or self.objective is None:
+            return self.objective is None
+        worse = self.objective - self.report.objective
+        if self.model.maximize_objective:
+            worse = -worse
+        return worse <= FEASIBILITY * max(1.0, abs(self.report.objective))

@@ -10,3 +10,11 @@ RELATIVE_GAP = 1e-6
 ABSOLUTE_GAP = 1e-9
 #: Values at or beyond this magnitude are treated as infinite bounds.
 INFINITY = 1e20
+#: Bound tightening stops when no bound moves by more than this (relative to max(1, |bound|)).
+BOUND_PROGRESS = 1e-6
+#: Slack added to every implied bound (relative to max(1, |bound|)) against round-off.
+BOUND_SAFETY = 1e-9
+#: Default margin a strict comparison on a continuous expression keeps (``a < b`` becomes
+#: ``a <= b - STRICT_GAP``). Ten times FEASIBILITY, so that no point accepted within the
+#: feasibility tolerance can put Python on the other side of the comparison.
+STRICT_GAP = 1e-5

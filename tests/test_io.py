@@ -194,7 +194,7 @@ def report(x, objective, status="optimal") -> SolveReport:
 def test_solution_file_format(tmp_path):
     p = read_problem(DATA / "general_int.mps")
     x = np.array([1.0, 10.0, -3.0, 7.0, 0.1 + 0.2])
-    write_solution(tmp_path / "sol.txt", p, report(x, -20.5))
+    write_solution(tmp_path / "sol.txt", p.col_names, report(x, -20.5))
     lines = (tmp_path / "sol.txt").read_text().splitlines()
     assert lines[0] == "objective -20.5"
     assert lines[1] == "# status optimal"
@@ -205,7 +205,7 @@ def test_solution_file_format(tmp_path):
 
 def test_solution_file_without_solution(tmp_path):
     p = read_problem(DATA / "general_int.mps")
-    write_solution(tmp_path / "sol.txt", p, report(None, None, status="infeasible"))
+    write_solution(tmp_path / "sol.txt", p.col_names, report(None, None, status="infeasible"))
     assert (tmp_path / "sol.txt").read_text() == "objective none\n# status infeasible\n"
 
 

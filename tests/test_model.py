@@ -42,7 +42,6 @@ def test_variables_and_defaults():
     (lambda m: m.continuous("x"), ValueError, "already exists"),
     (lambda m: m.integer("x", shape=3), ValueError, "already exists"),
     (lambda m: m.continuous(""), ValueError, "name"),
-    (lambda m: m.continuous("s", 2, 8, semicontinuous=True), NotImplementedError, "semicont"),
     (lambda m: m.continuous("a", lb=5, ub=1), ValueError, "empty"),
     (lambda m: m.continuous("a", lb=np.nan), ValueError, "NaN"),
     (lambda m: m.continuous("a", lb=np.inf), ValueError, "empty"),

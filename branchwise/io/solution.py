@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from branchwise.problem import Problem
 from branchwise.solver.result import SolveReport
 
 
-def write_solution(path: str | Path, problem: Problem, report: SolveReport) -> None:
-    """Write ``report`` for ``problem`` to ``path`` in the branchwise solution format.
+def write_solution(path: str | Path, names: list[str], report: SolveReport) -> None:
+    """Write ``report`` to ``path`` in the branchwise solution format, a line per column
+    of ``names`` (a Problem's ``col_names``, or a model's variable names).
 
     The format, one item a line::
 
@@ -23,7 +23,7 @@ def write_solution(path: str | Path, problem: Problem, report: SolveReport) -> N
     """
     lines = [f"objective {format_value(report.objective)}", f"# status {report.status}"]
     if report.x is not None:
-        pairs = zip(problem.col_names, report.x, strict=True)
+        pairs = zip(names, report.x, strict=True)
         lines += [f"{name} {format_value(value)}" for name, value in pairs]
     Path(path).write_text("\n".join(lines) + "\n")
 

@@ -1,0 +1,90 @@
+"""Which formulation each construct gets: the one place the rules of ``reformulation`` live.
+
+Modes (``Model.solve(reformulation=...)``, ``Model.to_problem(...)``):
+
+``"bigm"``
+    Every construct with binaries and big-M rows, each M the tightest proven bound
+    (:mod:`.bounds`); a bound that cannot be proven is an error naming the variable.
+``"hull"``
+    As ``"bigm"``, except that every top-level disjunction of linear conjunctions
+    (``either``/``|`` over comparisons, ``&`` of comparisons, binary variables) gets its
+    convex hull; that needs finite bounds on the variables in it.
+``"sos"``
+    Native branching wherever it exists: complementarity pairs and user SOS sets go to the
+    engine as SOS1/SOS2 sets, piecewise functions as SOS2 weights, and every implication
+    ``δ = 1 ⇒ e <= 0`` becomes ``e <= s`` with SOS1{δ, s}: no M at all.
+``"auto"`` (the default), construct by construct:
+    * a top-level disjunction of at most HULL_MAX_DISJUNCTS linear conjunctions over at
+      most HULL_MAX_COLUMNS variables, all with finite bounds: convex hull;
+    * an implication ``δ = 1 ⇒ e <= 0`` (inside conditions, if_then_else, max, steps,
+      semicontinuous variables, SOS sets): big-M when M is finite and at most LARGE_M_RATIO
+      times the expression's scale (the largest of 1, |coefficients|, |constant|); else
+      native SOS1;
+    * a complementarity pair ``y ⟂ z``: one binary and two big-M rows when both Ms are small
+      by the same rule; else an SOS1 pair (no binary, no M);
+    * piecewise: SOS2 weights; user SOS sets: native.
+
+Without native SOS (``native_sos=False``: ``branchwise convert`` writes files other
+solvers read, which cannot hold our SOS sets) every native choice becomes binaries, and a
+bound that cannot be proven is then an error. In every mode, a use of abs/max/min/piecewise
+where only one side matters (``m.add(abs(x) <= 3)``, a minimised convex cost) is written as
+its epigraph without binaries: that is exact, not a choice.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+#: The modes ``reformulation`` accepts.
+REFORMULATIONS = ("auto", "bigm", "hull", "sos")
+#: In "auto", an M larger than this many times the expression's scale counts as large.
+LARGE_M_RATIO = 1e4
+#: In "auto", the hull is used for disjunctions of at most this many disjuncts ...
+HULL_MAX_DISJUNCTS = 3
+#: ... over at most this many variables (the hull copies each of them once per disjunct).
+HULL_MAX_COLUMNS = 10
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a model is reformulated: the mode, whether the consumer branches on SOS sets,
+    the gap kept by strict comparisons on continuous expressions, and OBBT."""
+
+    mode: str = "auto"
+    native_sos: bool = True
+    strict_gap: float = 1e-6
+    obbt: bool = False
+
+
+def implication_is_native(options: Options, m: float, scale: float) -> bool:
+    """Whether ``δ = 1 ⇒ e <= 0`` with big-M ``m`` is branched on natively (SOS1)."""
+    if not options.native_sos:
+        return False
+    if options.mode == "sos":
+        return True
+    return options.mode == "auto" and not m <= LARGE_M_RATIO * scale
+
+
+def complementarity_is_native(options: Options, m_y: float, m_z: float,
+                              scale: float) -> bool:
+    """Whether ``y ⟂ z`` becomes an SOS1 pair rather than a binary with two big-M rows."""
+    return implication_is_native(options, max(m_y, m_z), scale)
+
+
+def sos_is_native(options: Options) -> bool:
+    """Whether SOS sets (declared, or the weights of piecewise functions) go to the engine."""
+    return options.native_sos and options.mode in ("auto", "sos")
+
+
+def use_hull(options: Options, disjuncts: int, columns: int, bounded: bool) -> bool:
+    """Whether a top-level disjunction of linear conjunctions gets its convex hull."""
+    if options.mode == "hull":
+        return bounded
+    return (options.mode == "auto" and bounded and disjuncts <= HULL_MAX_DISJUNCTS
+            and columns <= HULL_MAX_COLUMNS)
+
+
+def scale(coefficients: list[float], constant: float) -> float:
+    """The size an M is compared with: the largest of 1, |coefficients| and |constant|."""
+    return max([1.0, abs(constant)] + [abs(a) for a in coefficients if math.isfinite(a)])

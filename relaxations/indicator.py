@@ -1,0 +1,109 @@
+"""Conditions as rows through indicator binaries.
+
+``imply(cond, δ)`` adds rows that make ``δ = 1`` force ``cond``: comparisons through
+:func:`.bigm.imply_le`, ``And`` by giving every child the same δ, ``Or`` and counts through
+one indicator per child. ``literal(cond, polarity)`` is that indicator: a 0/1 expression
+tied to ``cond`` in the directions asked for (``+``: it forces cond; ``-``: cond forces it),
+shared by every use of the same condition. A binary variable is its own indicator.
+A condition the model requires is ``imply(cond, 1)``: plain rows where it is linear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from branchwise.expr import Constraint, LinExpr, quicksum
+from branchwise.logic import And, Complements, Count, Literal, Not, Or, negate
+from branchwise.relaxations.atoms import le_rows
+from branchwise.relaxations.bigm import imply_le
+from branchwise.relaxations.requirement import Requirement
+from branchwise.relaxations.target import Target
+
+ONE = LinExpr.constant(1.0)
+
+
+def imply(target: Target, cond: Any, delta: LinExpr, what: str) -> None:
+    """Rows making ``delta = 1`` force ``cond``."""
+    if delta.is_constant and delta.const[0] < 0.5:
+        return
+    if isinstance(cond, bool):
+        if not cond:
+            target.add_row(delta, upper=0.0, hint="_never")
+    elif isinstance(cond, Constraint):
+        for e in le_rows(cond, target.integral, target.options.strict_gap):
+            imply_le(target, e, delta, what)
+    elif isinstance(cond, Literal):
+        target.add_row(cond.expression() - delta, lower=0.0, hint="_lit")
+    elif isinstance(cond, Not):
+        imply(target, negate(cond.child), delta, what)
+    elif isinstance(cond, And):
+        for child in cond.children:
+            imply(target, child, delta, what)
+    elif isinstance(cond, Or):
+        _imply_or(target, cond, delta, what)
+    elif isinstance(cond, Count):
+        _imply_count(target, cond, delta, what)
+    elif isinstance(cond, Complements):
+        imply(target, cond.expand(), delta, what)
+    else:
+        raise TypeError(f"cannot lower {cond!r}")
+
+
+def _imply_or(target: Target, cond: Or, delta: LinExpr, what: str) -> None:
+    """``delta = 1`` ⇒ some child holds. A required ``b | c`` (``implies(~b, c)``) needs
+    no indicator of its own: ``c`` is switched on by the literal's complement."""
+    if delta.is_constant and len(cond.children) == 2:
+        first, second = cond.children
+        for lit, other in ((first, second), (second, first)):
+            lit = negate(lit.child) if isinstance(lit, Not) else lit
+            if isinstance(lit, Literal):
+                imply(target, other, 1 - lit.expression(), what)
+                return
+    chosen = quicksum(literal(target, c, "+", what) for c in cond.children)
+    target.add_row(chosen - delta, lower=0.0, hint="_or")
+
+
+def _imply_count(target: Target, cond: Count, delta: LinExpr, what: str) -> None:
+    """``delta = 1`` ⇒ between ``lo`` and ``hi`` children hold."""
+    n = len(cond.children)
+    if cond.lo > 0:
+        held = quicksum(literal(target, c, "+", what) for c in cond.children)
+        target.add_row(held - cond.lo * delta, lower=0.0, hint="_atleast")
+    if cond.hi < n:
+        held = quicksum(literal(target, c, "-", what) for c in cond.children)
+        target.add_row(held + (n - cond.hi) * delta, upper=float(n), hint="_atmost")
+
+
+def literal(target: Target, cond: Any, polarity: str, what: str) -> LinExpr:
+    """A 0/1 expression for ``cond``: with ``+`` in ``polarity`` it being 1 forces cond,
+    with ``-`` cond forces it to be 1 (so ``"+-"`` makes it cond's exact truth value)."""
+    if isinstance(cond, bool):
+        return LinExpr.constant(float(cond))
+    if isinstance(cond, Literal):
+        return cond.expression()
+    if isinstance(cond, Not):
+        flipped = "".join({"+": "-", "-": "+"}[p] for p in polarity)
+        return 1 - literal(target, cond.child, flipped, what)
+    if cond not in target.literals:
+        target.literals[cond] = (target.binary("_ind"), set())
+    delta, done = target.literals[cond]
+    if "+" in polarity and "+" not in done:
+        done.add("+")
+        imply(target, cond, delta, what)
+    if "-" in polarity and "-" not in done:
+        done.add("-")
+        imply(target, negate(cond), 1 - delta, what)
+    return delta
+
+
+class IndicatorPass:
+    """A condition the model requires: its rows, with indicators where it branches."""
+
+    def accepts(self, item: Any, target: Target) -> bool:
+        return isinstance(item, Requirement)
+
+    def apply(self, item: Requirement, target: Target) -> None:
+        imply(target, item.condition, ONE, str(item))
+
+    def invert(self, data: None, x: Any, witness: dict) -> None:
+        """Nothing to map back: the condition's columns are the model's own."""

@@ -1,0 +1,137 @@
+"""The problem a reformulation builds: the model's columns and linear rows first, then
+whatever the reductions add, with the proven bounds and the options they all read."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from branchwise.expr import Constraint, LinExpr, Rows
+from branchwise.functions import Definition
+from branchwise.problem import Problem
+from branchwise.relaxations.bounds import Bounds
+from branchwise.relaxations.choice import Options
+
+if TYPE_CHECKING:
+    from branchwise.model import Model
+
+
+class Target:
+    """Columns, rows and SOS sets being assembled into a :class:`Problem`."""
+
+    def __init__(self, model: Model, bounds: Bounds, options: Options,
+                 used: Iterable[Definition], relaxed: dict[Definition, str]) -> None:
+        self.model = model
+        self.bounds = bounds
+        self.options = options
+        self.relaxed = relaxed
+        lower, upper, integer = model.column_bounds()
+        for d in model.definitions:  # proven bounds where used, fixed at 0 where not
+            lower[d.column] = upper[d.column] = 0.0
+        for d in used:
+            lower[d.column], upper[d.column] = bounds.lower[d.column], bounds.upper[d.column]
+        self._lower, self._upper, self._integer = [lower], [upper], [integer]
+        self.integral = model.integral_columns()
+        self.names = list(bounds.names)
+        rows, row_lower, row_upper = model.rows()
+        self._rows, self._row_lower, self._row_upper = [rows], [row_lower], [row_upper]
+        self.row_names = model.row_names()
+        self.sos1: list[np.ndarray] = []
+        self.sos2: list[np.ndarray] = []
+        #: Indicator expressions of reified conditions, shared by every use (indicator.py).
+        self.literals: dict = {}
+        self._taken = set(self.names) | set(self.row_names)
+        self._counter = 0
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.names)
+
+    def _fresh(self, hint: str) -> str:
+        """A column or row name starting with ``hint`` that is not taken yet."""
+        while f"{hint}{self._counter}" in self._taken:
+            self._counter += 1
+        self._taken.add(f"{hint}{self._counter}")
+        return f"{hint}{self._counter}"
+
+    def new_columns(self, count: int, lower: float | np.ndarray, upper: float | np.ndarray,
+                    integer: bool, hint: str) -> list[LinExpr]:
+        """``count`` new columns, as one-column expressions."""
+        start = self.n_cols
+        lower = np.broadcast_to(np.asarray(lower, dtype=float), (count,)).copy()
+        upper = np.broadcast_to(np.asarray(upper, dtype=float), (count,)).copy()
+        names = [self._fresh(hint) for _ in range(count)]
+        self._lower.append(lower)
+        self._upper.append(upper)
+        self._integer.append(np.full(count, integer))
+        self.integral = np.concatenate([self.integral, np.full(count, integer)])
+        self.names += names
+        self.bounds.extend(lower, upper, names)
+        return [column(start + k) for k in range(count)]
+
+    def binary(self, hint: str = "_b") -> LinExpr:
+        return self.new_columns(1, 0.0, 1.0, True, hint)[0]
+
+    def continuous(self, hint: str, lower: float = -math.inf, upper: float = math.inf
+                   ) -> LinExpr:
+        return self.new_columns(1, lower, upper, False, hint)[0]
+
+    def add_row(self, expr: LinExpr, lower: float = -math.inf, upper: float = math.inf,
+                hint: str = "_r") -> None:
+        """The row ``lower <= expr <= upper`` (``expr`` scalar; its constant moves across)."""
+        const = float(expr.const[0])
+        self._rows.append(expr.rows)
+        self._row_lower.append(np.array([lower - const]))
+        self._row_upper.append(np.array([upper - const]))
+        self.row_names.append(self._fresh(hint))
+
+    def add(self, constraint: Constraint, hint: str = "_r") -> None:
+        """A linear, non-strict scalar comparison as a row."""
+        lower, upper = constraint.row_bounds()
+        self.add_row(LinExpr(None, constraint.body.rows, np.zeros(1), ()), float(lower[0]),
+                     float(upper[0]), hint)
+
+    def add_sos(self, kind: str, members: list[int]) -> None:
+        (self.sos1 if kind == "sos1" else self.sos2).append(np.asarray(members, np.int64))
+
+    def column_of(self, expr: LinExpr, hint: str) -> int:
+        """The column that equals ``expr``: its own when it is one column, else a new column
+        bound to it by a row (so it can enter an SOS set)."""
+        coef = expr.rows.matrix(expr.rows.width).tocoo()
+        coef.eliminate_zeros()
+        if coef.nnz == 1 and coef.data[0] == 1 and expr.const[0] == 0:
+            return int(coef.col[0])
+        lo, hi = self.bounds.interval(expr)
+        integer = _is_01(expr, self)
+        var = self.new_columns(1, lo, hi, integer, hint)[0]
+        self.add_row(var - expr, 0.0, 0.0, hint)
+        return int(var.rows.indices[0])
+
+    def problem(self) -> Problem:
+        """The assembled :class:`Problem`."""
+        n = self.n_cols
+        A = Rows.stack(self._rows).matrix(n)  # noqa: N806
+        A.eliminate_zeros()
+        c, offset, Q = self.model.objective_arrays(n)  # noqa: N806
+        return Problem(
+            c=c, A=A, row_lower=np.concatenate(self._row_lower),
+            row_upper=np.concatenate(self._row_upper), col_lower=np.concatenate(self._lower),
+            col_upper=np.concatenate(self._upper), integrality=np.concatenate(self._integer),
+            objective_offset=offset, Q=Q, maximize=self.model.maximize_objective,
+            sos1=self.sos1, sos2=self.sos2, col_names=list(self.names),
+            row_names=list(self.row_names), name=self.model.name)
+
+
+def column(j: int) -> LinExpr:
+    """The expression that is column ``j``."""
+    return LinExpr(None, Rows.identity(j, 1), np.zeros(1), ())
+
+
+def _is_01(expr: LinExpr, target: Target) -> bool:
+    """True for ``1 - b`` style expressions of a binary column (kept integral)."""
+    coef = expr.coef.tocoo()
+    return bool(coef.nnz == 1 and target.integral[coef.col[0]]
+                and target.bounds.interval(expr) == (0.0, 1.0))
