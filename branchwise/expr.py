@@ -130,7 +130,26 @@ _NO_TERMS = Rows.empty(1)
 _ONE_ROW, _ONE, _ZERO = np.array([0, 1]), np.ones(1), np.zeros(1)
 
 
-class LinExpr:
+class _Comparisons:
+    """``<=``, ``>=``, ``==``, ``<``, ``>`` on an expression build a Constraint (a condition)."""
+
+    def __le__(self, other: Operand) -> Constraint:
+        return _compare(self, other, "<=")
+
+    def __ge__(self, other: Operand) -> Constraint:
+        return _compare(self, other, ">=")
+
+    def __eq__(self, other: Operand) -> Constraint:  # type: ignore[override]
+        return _compare(self, other, "==")
+
+    def __lt__(self, other: Operand) -> Constraint:
+        return _compare(self, other, "<")
+
+    def __gt__(self, other: Operand) -> Constraint:
+        return _compare(self, other, ">")
+
+
+class LinExpr(_Comparisons):
     """An affine expression of any shape: element k is ``rows[k] @ x + const[k]``."""
 
     __array_ufunc__ = None  # numpy operators return NotImplemented, so ``ndarray @ X`` reaches us
@@ -300,21 +319,6 @@ class LinExpr:
 
     # --- comparisons ------------------------------------------------------------------------
 
-    def __le__(self, other: Operand) -> Constraint:
-        return _compare(self, other, "<=")
-
-    def __ge__(self, other: Operand) -> Constraint:
-        return _compare(self, other, ">=")
-
-    def __eq__(self, other: Operand) -> Constraint:  # type: ignore[override]
-        return _compare(self, other, "==")
-
-    def __lt__(self, other: Operand) -> Constraint:
-        return _compare(self, other, "<")
-
-    def __gt__(self, other: Operand) -> Constraint:
-        return _compare(self, other, ">")
-
     def __ne__(self, other: Operand) -> Any:  # type: ignore[override]
         """``a != b`` is the condition ``~(a == b)``: ``a < b`` or ``a > b``."""
         equal = _compare(self, other, "==")
@@ -420,7 +424,7 @@ class VarArray(LinExpr):
     __hash__ = object.__hash__
 
 
-class QuadExpr:
+class QuadExpr(_Comparisons):
     """A scalar quadratic expression ``Σ qv·x[qi]·x[qj] + lin`` (pairs in any order, repeats ok)."""
 
     __array_ufunc__ = None
@@ -489,21 +493,6 @@ class QuadExpr:
         if not np.isscalar(other) or other == 0:
             raise TypeError("a quadratic expression can only be divided by a non-zero number")
         return self * (1.0 / float(other))
-
-    def __le__(self, other: Operand) -> Constraint:
-        return _compare(self, other, "<=")
-
-    def __ge__(self, other: Operand) -> Constraint:
-        return _compare(self, other, ">=")
-
-    def __eq__(self, other: Operand) -> Constraint:  # type: ignore[override]
-        return _compare(self, other, "==")
-
-    def __lt__(self, other: Operand) -> Constraint:
-        return _compare(self, other, "<")
-
-    def __gt__(self, other: Operand) -> Constraint:
-        return _compare(self, other, ">")
 
     __hash__ = None  # type: ignore[assignment]
 
