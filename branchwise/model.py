@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from branchwise.branches import margin_rows
 from branchwise.declarations import Semicontinuous, SOSSet
 from branchwise.expr import (
     Constraint,
@@ -408,14 +409,18 @@ class Model:
         return result
 
     def _solve_checked(self, ref: Reformulation, options: SolveOptions) -> Result:
-        """Solve ``ref``; an answer that fails the check is re-solved with its choices fixed."""
+        """Solve ``ref``; an answer that fails the check is re-solved with its choices fixed,
+        first with every witnessed comparison kept ``BRANCH_MARGIN`` inside the branch taken
+        (so Python, comparing exactly, takes that branch too), then without."""
         report = solve(ref.problem, options)
         result = self._result(ref, report)
         if result.x is not None and not result.verified and report.verified:
-            polished = _resolve_with_choices_fixed(ref.problem, report)
-            if polished is not None:
-                retry = self._result(ref, polished)
-                result = retry if retry.verified else result
+            margins = margin_rows(self, result.x, result.witness)
+            for extra in ([margins, []] if margins else [[]]):
+                polished = _resolve_with_choices_fixed(ref.problem, report, extra)
+                retry = None if polished is None else self._result(ref, polished)
+                if retry is not None and retry.verified:
+                    return retry
         return result
 
     def _without_native_sos(self, failed: Result, reformulation: str, obbt: bool,
@@ -521,11 +526,13 @@ def _lp_minimum(c: np.ndarray, A: sp.csr_matrix, row_lower: np.ndarray,  # noqa:
     return report.objective if report.status == "optimal" else None
 
 
-def _resolve_with_choices_fixed(problem: Problem, report: SolveReport) -> SolveReport | None:
+def _resolve_with_choices_fixed(problem: Problem, report: SolveReport,
+                                extra: Iterable[LinExpr] = ()) -> SolveReport | None:
     """The report with its point re-solved after fixing every discrete choice it made:
     integer columns at their rounded values, and SOS members outside the support it chose
     (the largest entry of an SOS1 set, the heaviest neighbouring pair of an SOS2 set) at 0.
-    What is left is an LP, solved without the round-off the search tolerated."""
+    What is left is an LP, solved without the round-off the search tolerated, with the
+    rows ``e <= 0`` for every ``e`` in ``extra`` (expressions over the model's columns)."""
     x = report.x
     lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
     ints = problem.integrality
@@ -539,6 +546,14 @@ def _resolve_with_choices_fixed(problem: Problem, report: SolveReport) -> SolveR
         off = np.delete(members, [k, k + 1])
         lower[off] = upper[off] = 0.0
     fixed = replace(problem, col_lower=lower, col_upper=upper, sos1=[], sos2=[])
+    extra = list(extra)
+    if extra:
+        n = len(problem.c)
+        A = sp.vstack([problem.A, Rows.stack([e.rows for e in extra]).matrix(n)]).tocsr()  # noqa: N806
+        upper_rows = np.concatenate([problem.row_upper, [-float(e.const[0]) for e in extra]])
+        lower_rows = np.concatenate([problem.row_lower, np.full(len(extra), -np.inf)])
+        fixed = replace(fixed, A=A, row_lower=lower_rows, row_upper=upper_rows,
+                        row_names=[*problem.row_names, *(f"_margin{i}" for i in range(len(extra)))])
     again = solve(fixed, SolveOptions(time_limit=10.0))
     if again.x is None:
         return None

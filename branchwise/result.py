@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from branchwise.branches import mismatch
 from branchwise.expr import Constraint, QuadExpr, as_expression
 from branchwise.logic import Condition, ConditionArray, elementwise, truth
 from branchwise.solver.result import SolveReport, relative_gap
@@ -20,7 +21,8 @@ class Result:
 
     ``verified`` is True only when the solution, with every derived value (abs, max,
     if_then_else, ...) recomputed on plain floats, satisfies every bound, row and condition
-    of the model within tolerance, and its objective is no worse than the search reported.
+    of the model within tolerance, its objective is no worse than the search reported, and
+    every condition the solver branched on evaluates in Python, exactly, to the branch taken.
     """
 
     def __init__(self, model: Model, report: SolveReport, x: np.ndarray | None = None,
@@ -41,8 +43,11 @@ class Result:
         self.time = report.time
         self.violation = (model.violation(self.x, self.witness) if self.x is not None
                           else (np.inf, ""))
+        #: The first reified condition or step on which Python, comparing exactly on the
+        #: returned values, takes another branch than the solver did (None when none does).
+        self.branch_mismatch = None if self.x is None else mismatch(self.x, self.witness)
         self.verified = (bool(report.verified) and self.violation[0] <= FEASIBILITY
-                         and self._objective_agrees())
+                         and self._objective_agrees() and self.branch_mismatch is None)
 
     @property
     def gap(self) -> float:

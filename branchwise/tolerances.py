@@ -18,3 +18,10 @@ BOUND_SAFETY = 1e-9
 #: ``a <= b - STRICT_GAP``). Ten times FEASIBILITY, so that no point accepted within the
 #: feasibility tolerance can put Python on the other side of the comparison.
 STRICT_GAP = 1e-5
+#: Margin a reified non-strict comparison keeps, when a solution is polished, on the side of
+#: the branch the solver took: ``e <= 0`` becomes ``e <= -m`` with
+#: ``m = BRANCH_MARGIN·max(1, BRANCH_MARGIN·|rhs|)`` (absolute up to |rhs| = 1e6, then
+#: relative 1e-12, far above float resolution). Ten times HiGHS's primal feasibility
+#: tolerance (1e-7), so the polished LP point lands where Python, comparing exactly on plain
+#: floats, takes the same branch, while the objective moves by at most m × slope.
+BRANCH_MARGIN = 1e-6
