@@ -1,0 +1,92 @@
+"""Ablation: solve a set of MIPLIB instances with each engine component switched off in turn.
+
+    python -m benchmarks.ablation --instances p0033,lseu --time-limit 30 --out FILE.md
+
+Runs in one process, one configuration after another (the engine is single-threaded);
+reports solved counts and the shifted geometric mean of time (shift 1 s, unsolved at the
+limit) and of nodes, each as a ratio to the default configuration of the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import platform
+from dataclasses import replace
+from pathlib import Path
+
+from benchmarks.summary import shifted_geomean
+from branchwise.io import read_problem
+from branchwise.solver import SolveOptions, solve
+
+MIP = Path(__file__).resolve().parents[1] / "problems" / "mip"
+#: Each configuration: a name and the options it changes from the default.
+CONFIGURATIONS = {
+    "default": {},
+    "no presolve": {"presolve": False},
+    "no propagation": {"propagation": False},
+    "no cuts": {"cut_rounds": 0},
+    "no diving": {"dive_frequency": 0},
+    "no strong branching": {"reliability": 0},
+}
+
+
+def run(instances: list[str], time_limit: float) -> dict[str, list[tuple[str, str, float, int]]]:
+    """(instance, status, seconds, nodes) per configuration; answers checked against optima."""
+    with open(MIP / "optimal.csv", newline="") as handle:
+        optima = {row["name"]: float(row["optimal_objective"])
+                  for row in csv.DictReader(handle) if row["name"] in instances}
+    results: dict[str, list[tuple[str, str, float, int]]] = {}
+    for label, changes in CONFIGURATIONS.items():
+        options = replace(SolveOptions(time_limit=time_limit), **changes)
+        rows = []
+        for name in instances:
+            report = solve(read_problem(MIP / f"{name}.mps.gz"), options)
+            optimum = optima[name]
+            if report.status == "optimal" and abs(report.objective - optimum) > 1e-6 * max(
+                    1.0, abs(optimum)):
+                raise AssertionError(f"{label}: {name} gave {report.objective}, not {optimum}")
+            rows.append((name, report.status, report.time, report.nodes))
+        results[label] = rows
+    return results
+
+
+def markdown(results: dict, time_limit: float) -> str:
+    """The ablation table, each configuration against the default of the same run."""
+    def means(rows):
+        times = [t if s == "optimal" else time_limit for _, s, t, _ in rows]
+        nodes = [n for _, _, _, n in rows]
+        return (sum(s == "optimal" for _, s, _, _ in rows),
+                shifted_geomean(times, 1.0), shifted_geomean(nodes, 10.0))
+
+    base = means(results["default"])
+    lines = [f"# Ablation ({len(results['default'])} instances, {time_limit:g} s limit, "
+             f"{platform.processor() or platform.machine()}, 2 cores, one process)", "",
+             "| configuration | solved | time sgm (s) | time vs default | nodes sgm | "
+             "nodes vs default |", "|---|---:|---:|---:|---:|---:|"]
+    for label, rows in results.items():
+        solved, time, nodes = means(rows)
+        lines.append(f"| {label} | {solved} | {time:.2f} | {time / base[1]:.2f} | {nodes:.0f} |"
+                     f" {nodes / base[2]:.2f} |")
+    lines += ["", "| instance | " + " | ".join(results) + " |",
+              "|---|" + "---:|" * len(results)]
+    for i, name in enumerate(r[0] for r in results["default"]):
+        cells = [f"{rows[i][2]:.2f}" if rows[i][1] == "optimal" else "limit"
+                 for rows in results.values()]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--instances", required=True, help="comma list of problems/mip names")
+    parser.add_argument("--time-limit", type=float, default=30.0)
+    parser.add_argument("--out", required=True, help="Markdown file to write")
+    args = parser.parse_args()
+    results = run(args.instances.split(","), args.time_limit)
+    Path(args.out).write_text(markdown(results, args.time_limit))
+    print(Path(args.out).read_text())
+
+
+if __name__ == "__main__":
+    main()
