@@ -130,6 +130,32 @@ _NO_TERMS = Rows.empty(1)
 _ONE_ROW, _ONE, _ZERO = np.array([0, 1]), np.ones(1), np.zeros(1)
 
 
+class _LogicOperators:
+    """``&``, ``|``, ``^``, ``~`` build logical conditions (on constraints, and on binary
+    variables used as conditions)."""
+
+    def __and__(self, other: Any) -> Any:
+        return _logic().and_(self, other)
+
+    def __rand__(self, other: Any) -> Any:
+        return _logic().and_(other, self)
+
+    def __or__(self, other: Any) -> Any:
+        return _logic().or_(self, other)
+
+    def __ror__(self, other: Any) -> Any:
+        return _logic().or_(other, self)
+
+    def __xor__(self, other: Any) -> Any:
+        return _logic().xor(self, other)
+
+    def __rxor__(self, other: Any) -> Any:
+        return _logic().xor(other, self)
+
+    def __invert__(self) -> Any:
+        return _logic().not_(self)
+
+
 class _Comparisons:
     """``<=``, ``>=``, ``==``, ``<``, ``>`` on an expression build a Constraint (a condition)."""
 
@@ -149,7 +175,7 @@ class _Comparisons:
         return _compare(self, other, ">")
 
 
-class LinExpr(_Comparisons):
+class LinExpr(_Comparisons, _LogicOperators):
     """An affine expression of any shape: element k is ``rows[k] @ x + const[k]``."""
 
     __array_ufunc__ = None  # numpy operators return NotImplemented, so ``ndarray @ X`` reaches us
@@ -332,27 +358,6 @@ class LinExpr(_Comparisons):
         from branchwise.functions import abs_
         return abs_(self)
 
-    def __and__(self, other: Any) -> Any:
-        return _logic().and_(self, other)
-
-    def __rand__(self, other: Any) -> Any:
-        return _logic().and_(other, self)
-
-    def __or__(self, other: Any) -> Any:
-        return _logic().or_(self, other)
-
-    def __ror__(self, other: Any) -> Any:
-        return _logic().or_(other, self)
-
-    def __xor__(self, other: Any) -> Any:
-        return _logic().xor(self, other)
-
-    def __rxor__(self, other: Any) -> Any:
-        return _logic().xor(other, self)
-
-    def __invert__(self) -> Any:
-        return _logic().not_(self)
-
     def __bool__(self) -> bool:
         raise TypeError(
             "an expression with decision variables has no True/False value before it is solved: "
@@ -500,7 +505,7 @@ class QuadExpr(_Comparisons):
 Expression = LinExpr | QuadExpr
 
 
-class Constraint:
+class Constraint(_LogicOperators):
     """``body <sense> 0`` element by element, made by comparing two expressions.
 
     ``sense`` is one of ``<=``, ``>=``, ``==``, ``<``, ``>``. A constraint is also a condition:
@@ -543,27 +548,6 @@ class Constraint:
 
     def __str__(self) -> str:
         return f"{self.body} {self.sense} 0" if self.body.shape == () else repr(self)
-
-    def __and__(self, other: Any) -> Any:
-        return _logic().and_(self, other)
-
-    def __rand__(self, other: Any) -> Any:
-        return _logic().and_(other, self)
-
-    def __or__(self, other: Any) -> Any:
-        return _logic().or_(self, other)
-
-    def __ror__(self, other: Any) -> Any:
-        return _logic().or_(other, self)
-
-    def __xor__(self, other: Any) -> Any:
-        return _logic().xor(self, other)
-
-    def __rxor__(self, other: Any) -> Any:
-        return _logic().xor(other, self)
-
-    def __invert__(self) -> Any:
-        return _logic().not_(self)
 
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds on the rows of a linear constraint (without the constant)."""
