@@ -130,7 +130,7 @@ _NO_TERMS = Rows.empty(1)
 _ONE_ROW, _ONE, _ZERO = np.array([0, 1]), np.ones(1), np.zeros(1)
 
 
-class _LogicOperators:
+class LogicOperators:
     """``&``, ``|``, ``^``, ``~`` build logical conditions (on constraints, and on binary
     variables used as conditions)."""
 
@@ -175,7 +175,7 @@ class _Comparisons:
         return _compare(self, other, ">")
 
 
-class LinExpr(_Comparisons, _LogicOperators):
+class LinExpr(_Comparisons, LogicOperators):
     """An affine expression of any shape: element k is ``rows[k] @ x + const[k]``."""
 
     __array_ufunc__ = None  # numpy operators return NotImplemented, so ``ndarray @ X`` reaches us
@@ -505,7 +505,7 @@ class QuadExpr(_Comparisons):
 Expression = LinExpr | QuadExpr
 
 
-class Constraint(_LogicOperators):
+class Constraint(LogicOperators):
     """``body <sense> 0`` element by element, made by comparing two expressions.
 
     ``sense`` is one of ``<=``, ``>=``, ``==``, ``<``, ``>``. A constraint is also a condition:

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from branchwise.expr import Constraint, LinExpr, QuadExpr, Rows, as_expression
+from branchwise.expr import (
+    Constraint,
+    LinExpr,
+    LogicOperators,
+    QuadExpr,
+    Rows,
+    as_expression,
+)
 from branchwise.tolerances import FEASIBILITY
 
 if TYPE_CHECKING:
@@ -30,7 +37,7 @@ _NO_TRUTH = (
     "after solving, or decorate the function with @bw.program so its `if` becomes logic")
 
 
-class Condition:
+class Condition(LogicOperators):
     """A scalar logical condition over a model's variables; combine with ``& | ~ ^``."""
 
     children: tuple[Any, ...] = ()
@@ -43,27 +50,6 @@ class Condition:
 
     def __bool__(self) -> bool:
         raise TypeError(_NO_TRUTH)
-
-    def __and__(self, other: Any) -> Any:
-        return and_(self, other)
-
-    def __rand__(self, other: Any) -> Any:
-        return and_(other, self)
-
-    def __or__(self, other: Any) -> Any:
-        return or_(self, other)
-
-    def __ror__(self, other: Any) -> Any:
-        return or_(other, self)
-
-    def __xor__(self, other: Any) -> Any:
-        return xor(self, other)
-
-    def __rxor__(self, other: Any) -> Any:
-        return xor(other, self)
-
-    def __invert__(self) -> Any:
-        return not_(self)
 
     def __repr__(self) -> str:
         inner = ", ".join(str(c) for c in self.children)
@@ -154,7 +140,7 @@ class Complements(Condition):
     __str__ = __repr__
 
 
-class ConditionArray:
+class ConditionArray(LogicOperators):
     """An array of scalar conditions (and bools), combined element by element."""
 
     __array_ufunc__ = None
@@ -178,24 +164,6 @@ class ConditionArray:
 
     def __bool__(self) -> bool:
         raise TypeError(_NO_TRUTH)
-
-    def __and__(self, other: Any) -> Any:
-        return and_(self, other)
-
-    __rand__ = __and__
-
-    def __or__(self, other: Any) -> Any:
-        return or_(self, other)
-
-    __ror__ = __or__
-
-    def __xor__(self, other: Any) -> Any:
-        return xor(self, other)
-
-    __rxor__ = __xor__
-
-    def __invert__(self) -> Any:
-        return not_(self)
 
     def __repr__(self) -> str:
         return f"ConditionArray(shape={self.shape})"
