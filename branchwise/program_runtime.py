@@ -280,38 +280,32 @@ def _nonzero(expr: Any) -> Any:
 
 def and_(value: Any, *rest: Callable[[], Any]) -> Any:
     """``value and rest[0]() and …``: Python's result on plain values, a condition otherwise."""
-    conds: list[Any] = []
-    for thunk in rest:
-        truth = condition(value)
-        if truth is False:
-            return False if conds else value
-        if truth is not True:
-            conds.append(truth)
-        value = _under(bool(conds), thunk)
-    if not conds:
-        return value
-    truth = condition(value)
-    if truth is False:
-        return False
-    return functools.reduce(operator.and_, conds if truth is True else [*conds, truth])
+    return _short_circuit(value, rest, stop=False, combine=operator.and_)
 
 
 def or_(value: Any, *rest: Callable[[], Any]) -> Any:
     """``value or rest[0]() or …``: Python's result on plain values, a condition otherwise."""
+    return _short_circuit(value, rest, stop=True, combine=operator.or_)
+
+
+def _short_circuit(value: Any, rest: tuple[Callable[[], Any], ...], stop: bool,
+                   combine: Callable[[Any, Any], Any]) -> Any:
+    """Python's ``and`` (``stop=False``) or ``or`` (``stop=True``) over lazily evaluated
+    operands: a plain truth equal to ``stop`` ends it, symbolic ones are combined."""
     conds: list[Any] = []
     for thunk in rest:
         truth = condition(value)
-        if truth is True:
-            return True if conds else value
-        if truth is not False:
+        if truth is stop:
+            return stop if conds else value
+        if truth is not (not stop):
             conds.append(truth)
         value = _under(bool(conds), thunk)
     if not conds:
         return value
     truth = condition(value)
-    if truth is True:
-        return True
-    return functools.reduce(operator.or_, conds if truth is False else [*conds, truth])
+    if truth is stop:
+        return stop
+    return functools.reduce(combine, conds if truth is (not stop) else [*conds, truth])
 
 
 def not_(value: Any) -> Any:
