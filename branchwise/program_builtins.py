@@ -55,24 +55,25 @@ def _extreme(name: str, lineno: int, *args: Any, **kwargs: Any) -> Any:
 
 def _any(items: Any) -> Any:
     """Python's ``any``; a disjunction when an item is symbolic."""
-    items = list(items)
-    if not any(map(is_symbolic, items)):
-        return builtins.any(items)
-    truths = [t for t in map(condition, items) if t is not False]
-    if not truths or any(t is True for t in truths):
-        return bool(truths)
-    return functools.reduce(operator.or_, truths)
+    return _fold(items, builtins.any, empty=False, combine=operator.or_)
 
 
 def _all(items: Any) -> Any:
     """Python's ``all``; a conjunction when an item is symbolic."""
+    return _fold(items, builtins.all, empty=True, combine=operator.and_)
+
+
+def _fold(items: Any, plain: Callable[[list], bool], empty: bool,
+          combine: Callable[[Any, Any], Any]) -> Any:
+    """``plain(items)`` on plain values; otherwise the items that are not ``empty`` (the
+    neutral truth), decided at once by one plain ``not empty``, else ``combine``d."""
     items = list(items)
     if not any(map(is_symbolic, items)):
-        return builtins.all(items)
-    truths = [t for t in map(condition, items) if t is not True]
-    if not truths or any(t is False for t in truths):
-        return not truths
-    return functools.reduce(operator.and_, truths)
+        return plain(items)
+    truths = [t for t in map(condition, items) if t is not empty]
+    if not truths or any(t is (not empty) for t in truths):
+        return empty if not truths else not empty
+    return functools.reduce(combine, truths)
 
 
 def _sum(lineno: int, items: Any, start: Any = 0) -> Any:
