@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from branchwise.smooth import NonlinearRows, QuadraticFunction
 from branchwise.tolerances import FEASIBILITY, INFINITY, INTEGRALITY
 
 
@@ -17,6 +18,8 @@ class Problem:
     ``col_lower <= x <= col_upper`` and ``x[j]`` integral where ``integrality[j]``.
 
     Infinite bounds are ``±np.inf``. ``Q`` (symmetric) is ``None`` for a linear objective.
+    ``nonlinear`` holds blocks of smooth rows ``lower <= f(x) <= upper`` (a nonlinear
+    objective arrives as an epigraph column and one such row).
     """
 
     c: np.ndarray
@@ -34,6 +37,7 @@ class Problem:
     #: at most two columns, adjacent in the given order, are nonzero.
     sos1: list[np.ndarray] = field(default_factory=list)
     sos2: list[np.ndarray] = field(default_factory=list)
+    nonlinear: list[NonlinearRows] = field(default_factory=list)
     col_names: list[str] = field(default_factory=list)
     row_names: list[str] = field(default_factory=list)
     name: str = ""
@@ -77,6 +81,10 @@ class Problem:
                 raise ValueError(f"{label} has shape {arr.shape}, expected ({size},)")
         if len(self.col_names) != n or len(self.row_names) != m:
             raise ValueError("col_names/row_names do not match the problem size")
+        for block in self.nonlinear:
+            used = block.function.columns()
+            if used.size and (used.min() < 0 or used.max() >= n):
+                raise ValueError("a nonlinear row uses a column outside the problem")
         for members in self.sos1 + self.sos2:
             if members.ndim != 1 or members.size < 2 or members.min() < 0 or members.max() >= n:
                 raise ValueError("an SOS set needs at least two valid column indices")
@@ -113,7 +121,7 @@ class Problem:
             if scaled.size and scaled.max() > worst:
                 i = int(scaled.argmax())
                 worst, where = float(scaled[i]), f"{kind} {names[i]}"
-        for kind, excess in self._sos_excesses(x):
+        for kind, excess in self._special_excesses(x):
             if excess > worst:
                 worst, where = excess, kind
         frac = np.abs(x - np.round(x))[self.integrality]
@@ -122,8 +130,9 @@ class Problem:
             worst, where = float(frac.max()), f"integrality of {self.col_names[j]}"
         return worst, where
 
-    def _sos_excesses(self, x: np.ndarray):
-        """(where, size of the entries outside what the set allows) for every SOS set."""
+    def _special_excesses(self, x: np.ndarray):
+        """(where, excess) for every SOS set (the entries outside what it allows) and every
+        block of nonlinear rows (its worst row)."""
         for k, members in enumerate(self.sos1):
             values = np.sort(np.abs(x[members]))
             yield f"SOS1 set {k}", float(values[-2])
@@ -131,10 +140,29 @@ class Problem:
             values = np.abs(x[members])
             pairs = values[:-1] + values[1:]
             yield f"SOS2 set {k}", float(values.sum() - pairs.max())
+        for block in self.nonlinear:
+            excess = block.excess(x)
+            if excess.size:
+                i = int(np.argmax(excess))
+                yield f"row {block.names[i]}", float(excess[i])
 
     @property
     def has_sos(self) -> bool:
         return bool(self.sos1 or self.sos2)
+
+    @property
+    def has_nonlinear_rows(self) -> bool:
+        return any(block.n_rows for block in self.nonlinear)
+
+    def is_convex(self) -> bool:
+        """True when the continuous relaxation is convex: a positive semidefinite ``Q``
+        (negative semidefinite when maximising) and only convex nonlinear rows."""
+        if self.Q is not None and self.Q.nnz:
+            convex, concave = QuadraticFunction([self.Q], sp.csr_matrix((1, self.n_cols)))\
+                .curvature()
+            if not (concave if self.maximize else convex)[0]:
+                return False
+        return all(block.is_convex() for block in self.nonlinear)
 
     def is_feasible(self, x: np.ndarray, tol: float = FEASIBILITY) -> bool:
         """True when ``x`` satisfies rows, bounds and integrality within ``tol``."""
