@@ -1,5 +1,7 @@
 """branchwise: make ordinary program logic optimizable."""
 
+from typing import Any
+
 from branchwise.expr import Constraint, LinExpr, QuadExpr, Var, VarArray, quicksum
 from branchwise.functions import if_then_else, piecewise, steps
 from branchwise.functions import max_ as max  # noqa: A004 (bw.max, as API.md names it)
@@ -27,6 +29,7 @@ __all__ = [
     "Condition",
     "ConditionArray",
     "Constraint",
+    "CvxpySolver",
     "LinExpr",
     "Model",
     "Problem",
@@ -53,3 +56,12 @@ __all__ = [
     "steps",
     "xor",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``bw.CvxpySolver`` imports cvxpy (about 2 s) only when first asked for."""
+    if name == "CvxpySolver":
+        from branchwise.cvxpy_solver import CvxpySolver
+
+        return CvxpySolver
+    raise AttributeError(f"module 'branchwise' has no attribute {name!r}")

@@ -1,0 +1,155 @@
+"""branchwise as a cvxpy solver: ``prob.solve(solver=bw.CvxpySolver())`` for mixed-integer
+cvxpy problems (linear rows, convex quadratic objectives, second-order cones).
+
+cvxpy hands the class its conic form ``min ½xᵀPx + cᵀx + d  s.t.  A x + s = b,  s ∈ K`` with
+``K`` = zero cone × nonnegative orthant × second-order cones, plus column bounds and the
+indices of boolean and integer columns. The class builds a ``bw.Model`` from those arrays
+through the public modeling API, solves it, and reports status and values in cvxpy's terms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from cvxpy import settings as s
+from cvxpy.constraints import SOC
+from cvxpy.reductions.solution import Solution, failure_solution
+from cvxpy.reductions.solvers.conic_solvers.conic_solver import ConicSolver
+
+import branchwise as bw
+
+#: branchwise's status → cvxpy's, when the solve returned a point.
+_WITH_SOLUTION = {
+    "optimal": s.OPTIMAL,
+    "time_limit": s.USER_LIMIT,
+    "node_limit": s.USER_LIMIT,
+    "interrupted": s.USER_LIMIT,
+    "numerical_error": s.OPTIMAL_INACCURATE,
+}
+
+#: branchwise's status → cvxpy's, when there is no point (a limit without one is an error
+#: in cvxpy, as SCIP's interface reports it).
+_WITHOUT_SOLUTION = {"infeasible": s.INFEASIBLE, "unbounded": s.UNBOUNDED}
+
+#: ``prob.solve(solver=..., **options)`` keywords passed on to ``Model.solve``.
+_OPTIONS = frozenset({"time_limit", "gap", "node_limit", "threads"})
+
+#: Keywords cvxpy itself reads at canonicalization and passes on to every solver.
+_CVXPY_OWN = frozenset({"use_quad_obj"})
+
+
+class CvxpySolver(ConicSolver):
+    """branchwise's branch-and-bound behind cvxpy's solver interface (MIP-capable).
+
+    Options are keywords of ``prob.solve``: ``time_limit`` (s), ``gap`` (relative),
+    ``node_limit``, ``threads``; ``verbose=True`` prints the search log.
+    ``prob.solver_stats.extra_stats`` is the ``bw.Result`` (bound, gap, nodes, verified).
+    """
+
+    MIP_CAPABLE = True
+    BOUNDED_VARIABLES = True
+    SUPPORTED_CONSTRAINTS = [*ConicSolver.SUPPORTED_CONSTRAINTS, SOC]
+    MI_SUPPORTED_CONSTRAINTS = SUPPORTED_CONSTRAINTS
+
+    def name(self) -> str:
+        """The name cvxpy shows in logs and ``solver_stats`` (not one of cvxpy's own)."""
+        return "BRANCHWISE"
+
+    def import_solver(self) -> None:
+        """Nothing to import: this module already runs inside branchwise."""
+
+    def supports_quad_obj(self) -> bool:
+        """Quadratic objectives arrive as ``P`` instead of being lifted into cones."""
+        return True
+
+    def cite(self, data: dict) -> str:
+        """What to cite: the project itself."""
+        return "branchwise: branch-and-bound over LP/QP relaxations on HiGHS."
+
+    def apply(self, problem: Any) -> tuple[dict, dict]:
+        """cvxpy's conic data plus the boolean and integer column indices."""
+        data, inv_data = super().apply(problem)
+        data[s.BOOL_IDX] = [int(t[0]) for t in problem.x.boolean_idx]
+        data[s.INT_IDX] = [int(t[0]) for t in problem.x.integer_idx]
+        return data, inv_data
+
+    def solve_via_data(self, data: dict, warm_start: bool, verbose: bool,
+                       solver_opts: dict, solver_cache: dict | None = None) -> dict:
+        """Build the model from ``data``, solve it, and keep the Result with the column values."""
+        model, x = conic_model(data)
+        result = model.solve(log=verbose, **_solve_options(solver_opts))
+        primal = None if result.x is None else np.asarray(result[x], dtype=float)
+        return {"result": result, "primal": primal}
+
+    def invert(self, solution: dict, inverse_data: dict) -> Solution:
+        """cvxpy's Solution: status, objective with cvxpy's offset, values; no duals."""
+        result = solution["result"]
+        attr = {s.SOLVE_TIME: result.time, s.NUM_ITERS: result.nodes, s.EXTRA_STATS: result}
+        if solution["primal"] is not None and result.status in _WITH_SOLUTION:
+            value = result.objective + inverse_data[s.OFFSET]
+            primal = {inverse_data[self.VAR_ID]: solution["primal"]}
+            return Solution(_WITH_SOLUTION[result.status], value, primal, {}, attr)
+        return failure_solution(_WITHOUT_SOLUTION.get(result.status, s.SOLVER_ERROR), attr)
+
+
+def conic_model(data: dict) -> tuple[bw.Model, bw.LinExpr]:
+    """A ``bw.Model`` of cvxpy's conic data and the expression of its column vector."""
+    c = np.asarray(data[s.C], dtype=float)
+    model = bw.Model("cvxpy")
+    x = _columns(model, data, len(c))
+    A, b, dims = sp.csr_array(data[s.A]), np.asarray(data[s.B], dtype=float), data[s.DIMS]  # noqa: N806
+    zero, nonneg = dims.zero, dims.nonneg
+    if zero:
+        model.add(A[:zero] @ x == b[:zero], name="zero")
+    if nonneg:
+        model.add(A[zero:zero + nonneg] @ x <= b[zero:zero + nonneg], name="nonneg")
+    start = zero + nonneg
+    for k, size in enumerate(dims.soc):
+        cone = b[start:start + size] - A[start:start + size] @ x  # (t, u) with ||u|| <= t
+        model.add(bw.norm2(cone[1:]) <= cone[0], name=f"soc{k}")
+        start += size
+    objective = c @ x
+    P = data.get(s.P)  # noqa: N806
+    if P is not None and P.nnz:
+        objective = objective + 0.5 * (x @ (sp.csr_array(P) @ x))
+    model.minimize(objective)
+    return model, x
+
+
+def _columns(model: bw.Model, data: dict, n: int) -> bw.LinExpr:
+    """cvxpy's ``n`` columns as one expression: an integer block and a continuous block,
+    each with cvxpy's bounds (booleans clipped to [0, 1]), placed back in cvxpy's order."""
+    lower = _bound(data.get(s.LOWER_BOUNDS), n, -np.inf)
+    upper = _bound(data.get(s.UPPER_BOUNDS), n, np.inf)
+    boolean = np.asarray(data[s.BOOL_IDX], dtype=int)
+    lower[boolean], upper[boolean] = np.maximum(lower[boolean], 0), np.minimum(upper[boolean], 1)
+    integral = np.zeros(n, dtype=bool)
+    integral[boolean] = True
+    integral[np.asarray(data[s.INT_IDX], dtype=int)] = True
+    x = bw.LinExpr.constant(np.zeros(n))
+    for make, name, mask in ((model.integer, "int", integral),
+                             (model.continuous, "x", ~integral)):
+        where = np.flatnonzero(mask)
+        if len(where):
+            block = make(name, lower[where], upper[where], shape=len(where))
+            place = sp.csr_array((np.ones(len(where)), (where, np.arange(len(where)))),
+                                 shape=(n, len(where)))
+            x = x + place @ block
+    return x
+
+
+def _bound(values: np.ndarray | None, n: int, default: float) -> np.ndarray:
+    """cvxpy's column bounds as a float array (``default`` where cvxpy gives none)."""
+    return np.full(n, default) if values is None else np.array(values, dtype=float)
+
+
+def _solve_options(solver_opts: dict | None) -> dict:
+    """``Model.solve`` keywords from cvxpy's solver options; unknown options are an error."""
+    opts = {k: v for k, v in (solver_opts or {}).items() if k not in _CVXPY_OWN}
+    unknown = sorted(set(opts) - _OPTIONS)
+    if unknown:
+        raise ValueError(f"BRANCHWISE does not know the option(s) {unknown}; "
+                         f"it accepts {sorted(_OPTIONS)}")
+    return opts

@@ -1,0 +1,213 @@
+"""bw.CvxpySolver inside cvxpy: random MILPs, MIQPs and mixed-integer SOCPs against cvxpy's
+own solvers (HiGHS, SCIP) and brute-force enumeration with Clarabel; statuses, limits,
+options and refusals as cvxpy users expect them."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+cp = pytest.importorskip("cvxpy")
+
+import branchwise as bw  # noqa: E402
+
+SOLVER = bw.CvxpySolver()
+HAS_SCIP = "SCIP" in cp.installed_solvers()
+#: Agreement with the oracle's objective, relative to max(1, |objective|).
+OBJECTIVE_TOL = 1e-5
+#: Largest violation allowed on the returned point (cvxpy's constraint.violation()), relative
+#: to the largest right-hand side, as branchwise scales its own check.
+FEASIBILITY_TOL = 1e-6
+#: The same for second-order cones, which branchwise meets by outer approximation.
+CONE_TOL = 1e-5
+#: Second-order cones become ``bw.norm2`` rows, which are being added to the modeling API.
+NEEDS_NORM2 = pytest.mark.skipif(not hasattr(bw, "norm2"), reason="bw.norm2 not there yet")
+
+
+def _same(value: float, expected: float, tol: float = OBJECTIVE_TOL) -> bool:
+    return abs(value - expected) <= tol * max(1.0, abs(expected))
+
+
+def _max_violation(prob: cp.Problem) -> float:
+    return max((float(np.max(c.violation())) for c in prob.constraints), default=0.0)
+
+
+def _integral(variables: list[cp.Variable]) -> bool:
+    return all(np.allclose(v.value, np.round(v.value), atol=1e-6) for v in variables)
+
+
+def _box_milp(seed: int, quadratic: bool = False) -> tuple[cp.Problem, list, float]:
+    """A bounded mixed-integer problem made feasible around a random integral point: rows
+    ``A x <= b`` (some as equalities), bounds both as cvxpy ``bounds=`` and as rows; a
+    linear or convex quadratic objective, minimized or maximized."""
+    rng = np.random.default_rng(seed)
+    ni, nc, m = int(rng.integers(2, 5)), int(rng.integers(1, 4)), int(rng.integers(2, 6))
+    xi = cp.Variable(ni, integer=True, bounds=[-3, 4])
+    xb = cp.Variable(2, boolean=True)
+    xc = cp.Variable(nc)
+    x = cp.hstack([xi, xb, xc])
+    n = ni + 2 + nc
+    point = np.concatenate([rng.integers(-3, 5, ni), rng.integers(0, 2, 2),
+                            rng.uniform(-2, 2, nc)])
+    A = rng.integers(-5, 6, size=(m, n)).astype(float)  # noqa: N806
+    b = A @ point + rng.uniform(0, 3, m)
+    cons = [A @ x <= b, xc >= -5, xc <= 5]
+    if rng.random() < 0.5:
+        e = rng.integers(-3, 4, n).astype(float)
+        e[ni + 2:] = 0.0
+        cons.append(e @ x == e @ point)  # an integer-valued equality through the point
+    c = rng.integers(-6, 7, n).astype(float)
+    if quadratic:
+        F = rng.normal(size=(n, n))  # noqa: N806
+        target = rng.uniform(-3, 3, n)
+        objective = cp.sum_squares(F @ x - target) + c @ x
+    else:
+        objective = c @ x
+    sense = cp.Maximize(-objective) if rng.random() < 0.5 else cp.Minimize(objective)
+    return cp.Problem(sense, cons), [xi, xb], max(1.0, float(np.abs(b).max()))
+
+
+def _socp(seed: int) -> tuple[cp.Problem, list, float, cp.Variable]:
+    """A mixed-integer SOCP: two integers in [-2, 2], continuous variables in a box, cones
+    ``||B x + d|| <= e·x + f`` through a random feasible point, and a linear objective."""
+    rng = np.random.default_rng(seed)
+    xi = cp.Variable(2, integer=True)
+    xc = cp.Variable(int(rng.integers(1, 4)))
+    x = cp.hstack([xi, xc])
+    n = x.size
+    point = np.concatenate([rng.integers(-2, 3, 2), rng.uniform(-1, 1, xc.size)])
+    cons, scale = [xi >= -2, xi <= 2, xc >= -3, xc <= 3], 3.0
+    for _ in range(int(rng.integers(1, 3))):
+        B, d, e = rng.normal(size=(3, n)), rng.normal(size=3), rng.normal(size=n)  # noqa: N806
+        f = np.linalg.norm(B @ point + d) - e @ point + rng.uniform(0.1, 1.0)
+        cons.append(cp.norm(B @ x + d, 2) <= e @ x + f)
+        scale = max(scale, abs(f))
+    c = rng.normal(size=n)
+    return cp.Problem(cp.Minimize(c @ x), cons), [xi], scale, xi
+
+
+def _check_against(prob: cp.Problem, integers: list[cp.Variable], expected: float,
+                   allowed_violation: float) -> None:
+    prob.solve(solver=SOLVER)
+    assert prob.status == cp.OPTIMAL
+    assert _same(prob.value, expected), (prob.value, expected)
+    assert _integral(integers)
+    assert _max_violation(prob) <= allowed_violation
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_random_milp_matches_highs(seed: int) -> None:
+    prob, integers, scale = _box_milp(seed)
+    expected = prob.solve(solver=cp.HIGHS)
+    assert prob.status == cp.OPTIMAL
+    _check_against(prob, integers, expected, FEASIBILITY_TOL * scale)
+
+
+@pytest.mark.skipif(not HAS_SCIP, reason="cvxpy has no SCIP interface here")
+@pytest.mark.parametrize("seed", range(100, 106))
+def test_random_miqp_matches_scip(seed: int) -> None:
+    prob, integers, scale = _box_milp(seed, quadratic=True)
+    expected = prob.solve(solver=cp.SCIP)
+    assert prob.status == cp.OPTIMAL
+    _check_against(prob, integers, expected, FEASIBILITY_TOL * scale)
+
+
+@pytest.mark.skipif(not HAS_SCIP, reason="cvxpy has no SCIP interface here")
+@NEEDS_NORM2
+@pytest.mark.parametrize("seed", range(200, 205))
+def test_random_misocp_matches_scip(seed: int) -> None:
+    prob, integers, scale, _ = _socp(seed)
+    expected = prob.solve(solver=cp.SCIP)
+    assert prob.status == cp.OPTIMAL
+    _check_against(prob, integers, expected, CONE_TOL * scale)
+
+
+@NEEDS_NORM2
+@pytest.mark.parametrize("seed", [300, 301])
+def test_misocp_matches_enumeration_with_clarabel(seed: int) -> None:
+    """Every integer assignment fixed in turn, the continuous SOCP solved by Clarabel."""
+    prob, integers, scale, xi = _socp(seed)
+    best = np.inf
+    for values in itertools.product(range(-2, 3), repeat=2):
+        fixed = cp.Problem(prob.objective, [*prob.constraints, xi == np.array(values)])
+        fixed.solve(solver=cp.CLARABEL)
+        if fixed.status == cp.OPTIMAL:
+            best = min(best, fixed.value)
+    assert np.isfinite(best)
+    _check_against(prob, integers, best, CONE_TOL * scale)
+
+
+def test_infeasible_and_unbounded_statuses() -> None:
+    x = cp.Variable(2, integer=True)
+    between = cp.Problem(cp.Minimize(cp.sum(x)), [x >= 0.2, x <= 0.8])
+    between.solve(solver=SOLVER)
+    assert between.status == cp.INFEASIBLE and between.value == np.inf
+    assert cp.Problem(cp.Minimize(cp.sum(x)), [x >= 0.2, x <= 0.8]).solve(solver=cp.HIGHS) == np.inf
+    down = cp.Problem(cp.Minimize(x[0] - x[1]), [x[1] >= 0, x[1] <= 3])
+    down.solve(solver=SOLVER)
+    assert down.status == cp.UNBOUNDED and down.value == -np.inf
+    up = cp.Problem(cp.Maximize(x[0]), [x[1] >= 0])
+    up.solve(solver=SOLVER)
+    assert up.status == cp.UNBOUNDED and up.value == np.inf
+
+
+def _knapsack() -> tuple[cp.Problem, cp.Variable]:
+    rng = np.random.default_rng(7)
+    w, v = rng.integers(20, 60, size=(3, 40)), rng.integers(10, 50, 40)
+    x = cp.Variable(40, boolean=True)
+    return cp.Problem(cp.Maximize(v @ x), [w @ x <= w.sum(axis=1) / 2]), x
+
+
+def test_node_limit_reports_user_limit_with_a_feasible_point() -> None:
+    prob, x = _knapsack()
+    optimum = prob.solve(solver=cp.HIGHS)
+    with pytest.warns(UserWarning, match="inaccurate"):
+        prob.solve(solver=SOLVER, node_limit=1)
+    stats = prob.solver_stats
+    assert stats.extra_stats.status == "node_limit" and stats.num_iters <= 1
+    assert prob.status == cp.USER_LIMIT
+    assert prob.value <= optimum + 1e-6 and _integral([x]) and _max_violation(prob) <= 1e-9
+
+
+def test_solver_stats_and_options_pass_through() -> None:
+    prob, _ = _knapsack()
+    prob.solve(solver=SOLVER, time_limit=30, gap=1e-9, threads=1)
+    stats = prob.solver_stats
+    assert prob.status == cp.OPTIMAL and stats.solver_name == SOLVER.name()
+    assert stats.solve_time > 0 and stats.num_iters == stats.extra_stats.nodes
+    assert stats.extra_stats.verified
+    with pytest.raises(ValueError, match="option"):
+        prob.solve(solver=SOLVER, no_such_option=1)
+
+
+def test_continuous_problem_and_parameters() -> None:
+    """A plain LP through the same class: values, no duals; a Parameter changes the data."""
+    def lp(a: cp.Parameter) -> cp.Problem:
+        y = cp.Variable(2)
+        return cp.Problem(cp.Minimize(cp.sum(y)), [y >= 1, 2 * y[0] + y[1] == a])
+
+    a = cp.Parameter(nonneg=True)
+    prob, oracle = lp(a), lp(a)
+    for value in (5.0, 9.0):
+        a.value = value
+        prob.solve(solver=SOLVER)
+        assert prob.status == cp.OPTIMAL and _same(prob.value, oracle.solve(solver=cp.HIGHS))
+    assert prob.constraints[0].dual_value is None
+
+
+@pytest.mark.parametrize("make", [
+    lambda y: cp.Problem(cp.Minimize(-cp.sum(cp.log(y))), [y <= 3]),         # exponential cone
+    lambda y: cp.Problem(cp.Minimize(cp.sum(y)), [cp.bmat([[y[0], 1], [1, y[1]]]) >> 0]),  # PSD
+])
+def test_exponential_and_psd_cones_are_refused(make) -> None:
+    with pytest.raises(cp.error.SolverError, match="cannot solve"):
+        make(cp.Variable(2)).solve(solver=SOLVER)
+
+
+def test_import_branchwise_does_not_import_cvxpy() -> None:
+    code = "import sys, branchwise; assert 'cvxpy' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
