@@ -129,3 +129,8 @@ class NonlinearRows:
         with np.errstate(invalid="ignore"):
             excess = np.maximum((values - self.upper) / scale_up, (self.lower - values) / scale_lo)
         return np.where(np.isfinite(values), np.maximum(excess, 0.0), np.inf)
+
+
+class NonconvexError(ValueError):
+    """A problem's continuous relaxation is not convex, so branch-and-bound over its
+    relaxations proves nothing; solve with ``nonconvex="heuristic"`` to search anyway."""

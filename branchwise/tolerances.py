@@ -25,3 +25,9 @@ STRICT_GAP = 1e-5
 #: tolerance (1e-7), so the polished LP point lands where Python, comparing exactly on plain
 #: floats, takes the same branch, while the objective moves by at most m × slope.
 BRANCH_MARGIN = 1e-6
+#: Relative change of the objective at which the NLP subsolver (SLSQP) stops.
+NLP_TOLERANCE = 1e-10
+#: A convex nonlinear row violated by more than this (scaled like FEASIBILITY) at a
+#: relaxation's point gets an outer-approximation cut; a tenth of FEASIBILITY so that the
+#: points the LP returns after the cuts pass verification.
+OA_VIOLATION = 1e-7

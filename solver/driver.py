@@ -6,7 +6,11 @@ import math
 import time
 from dataclasses import replace
 
+import scipy.sparse as sp
+
 from branchwise.problem import Problem
+from branchwise.smooth import NonconvexError, QuadraticFunction
+from branchwise.solver.epigraph import objective_as_row
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.presolve import Presolve
 from branchwise.solver.result import SolveReport
@@ -15,9 +19,17 @@ from branchwise.tolerances import FEASIBILITY
 
 
 def solve(problem: Problem, options: SolveOptions | None = None) -> SolveReport:
-    """Solve ``problem`` (a MILP, or an MIQP with a convex objective) to the options' gap."""
+    """Solve ``problem`` (a MILP, an MIQP, or a MINLP whose continuous relaxation is
+    convex; others only with ``nonconvex="heuristic"``) to the options' gap."""
     options = options or SolveOptions()
-    if not options.presolve or problem.Q is not None or problem.has_sos:
+    if options.nonconvex == "error" and not problem.is_convex():
+        raise NonconvexError(f"{_nonconvex_part(problem)} is not convex: branch-and-bound "
+                             "cannot prove a bound (solve with nonconvex='heuristic' to "
+                             "search for a good solution anyway)")
+    if _objective_goes_to_a_row(problem, options):
+        return _with_objective_row(problem, options)
+    if (not options.presolve or problem.Q is not None or problem.has_sos
+            or problem.has_nonlinear_rows):
         return Search(problem, options).run()
     started = time.perf_counter()
     presolve = Presolve(problem, options.time_limit)
@@ -64,3 +76,35 @@ def _without_presolve(problem: Problem, options: SolveOptions, started: float,
     remaining = options.time_limit - (time.perf_counter() - started)
     report = Search(problem, replace(options, time_limit=max(remaining, 1e-3))).run()
     return replace(report, time=time.perf_counter() - started, stats={**report.stats, **stats})
+
+
+def _nonconvex_part(problem: Problem) -> str:
+    """A name for the first part of ``problem`` that is not convex."""
+    for block in problem.nonlinear:
+        upper_ok, lower_ok = block.convex_sides()
+        bad = ~(upper_ok & lower_ok)
+        if bad.any():
+            return f"nonlinear row {block.names[int(bad.argmax())]}"
+    return "the quadratic objective"
+
+
+def _objective_goes_to_a_row(problem: Problem, options: SolveOptions) -> bool:
+    """True for a quadratic objective that HiGHS's QP cannot take (not convex) or that the
+    options ask to relax by outer approximation."""
+    if problem.Q is None or not problem.Q.nnz:
+        return False
+    if options.quadratic_objective == "outer":
+        return True
+    convex, concave = QuadraticFunction([problem.Q], sp.csr_matrix((1, problem.n_cols)))\
+        .curvature()
+    return not (concave if problem.maximize else convex)[0]
+
+
+def _with_objective_row(problem: Problem, options: SolveOptions) -> SolveReport:
+    """Solve with the quadratic objective as an epigraph row, then drop its column."""
+    report = solve(objective_as_row(problem), options)
+    if report.x is None:
+        return report
+    x = report.x[: problem.n_cols]
+    verified = report.verified and problem.violation(x)[0] <= FEASIBILITY
+    return replace(report, x=x, objective=problem.objective_value(x), verified=verified)

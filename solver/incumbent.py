@@ -9,6 +9,7 @@ import numpy as np
 
 from branchwise.problem import Problem
 from branchwise.solver.lp import NodeLP
+from branchwise.solver.nlp import NlpRelaxation
 from branchwise.solver.options import SolveOptions
 from branchwise.tolerances import FEASIBILITY, INTEGRALITY
 
@@ -21,9 +22,11 @@ class Incumbent:
     """
 
     def __init__(self, problem: Problem, lp: NodeLP, integer_cols: np.ndarray,
-                 options: SolveOptions) -> None:
+                 options: SolveOptions, nlp: NlpRelaxation | None = None) -> None:
         self.problem = problem
         self.lp = lp
+        #: Completes points by NLP instead of LP when the problem has nonlinear rows.
+        self.nlp = nlp
         self.integer_cols = integer_cols
         self.options = options
         self.value = math.inf
@@ -63,7 +66,7 @@ class Incumbent:
         Returns True when a feasible point came out of ``x``, improving or not; False
         tells the search that ``x`` must be branched on, however integral it looks.
         """
-        snapped, zeroed = self._snap(x)
+        snapped, zeroed = self.snap(x)
         if self.problem.violation(snapped)[0] <= FEASIBILITY:
             self._accept(snapped, source)
             return True
@@ -71,7 +74,7 @@ class Incumbent:
             return self.complete(snapped, source, lower, upper, zeroed)
         return False
 
-    def _snap(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def snap(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``x`` with integers rounded and every SOS member outside the set's best allowed
         support set to zero; also returns those zeroed columns."""
         snapped = x.copy()
@@ -110,22 +113,33 @@ class Incumbent:
         trial_lower, trial_upper = lower.copy(), upper.copy()
         trial_lower[ints] = trial_upper[ints] = fixed
         trial_lower[zeroed] = trial_upper[zeroed] = 0.0
-        basis = self.lp.get_basis()
-        self.lp.set_bounds(trial_lower, trial_upper)
-        try:
-            result = self.lp.solve()
-        finally:
-            self.lp.set_bounds(lower, upper)
-            self.lp.set_basis(basis)
-        if result.status != "optimal":
+        completed = self._solve_fixed(trial_lower, trial_upper, values)
+        if completed is None:
             return False
-        candidate = result.x.copy()
+        candidate = completed.copy()
         candidate[ints] = fixed + 0.0
         candidate[zeroed] = 0.0
         if self.problem.violation(candidate)[0] > FEASIBILITY:
             return False
         self._accept(candidate, source)
         return True
+
+    def _solve_fixed(self, lower: np.ndarray, upper: np.ndarray,
+                     start: np.ndarray) -> np.ndarray | None:
+        """The relaxation's optimum over ``[lower, upper]`` (NLP with nonlinear rows, else
+        the node LP, restored afterwards); None when it has none."""
+        if self.nlp is not None:
+            result = self.nlp.solve(lower, upper, start)
+            return result.x if result.status == "optimal" else None
+        basis = self.lp.get_basis()
+        saved_lower, saved_upper = self.lp.lower.copy(), self.lp.upper.copy()
+        self.lp.set_bounds(lower, upper)
+        try:
+            result = self.lp.solve()
+        finally:
+            self.lp.set_bounds(saved_lower, saved_upper)
+            self.lp.set_basis(basis)
+        return result.x if result.status == "optimal" else None
 
     def _accept(self, x: np.ndarray, source: str) -> bool:
         value = self.lp.sign * (self.problem.objective_value(x) - self.problem.objective_offset)

@@ -36,6 +36,12 @@ class SolveOptions:
     feasibility_pump: bool = False
     #: Run the diving heuristic every this many nodes (0 switches it off).
     dive_frequency: int = 20
+    #: A problem whose continuous relaxation is not convex is refused ("error") or searched
+    #: as a heuristic ("heuristic": local NLP solves, the result says nothing is proven).
+    nonconvex: str = "error"
+    #: How a convex quadratic objective is relaxed at the nodes: HiGHS's QP solver ("qp")
+    #: or an epigraph row linearised into the LP ("outer").
+    quadratic_objective: str = "qp"
 
     def __post_init__(self) -> None:
         if self.time_limit is None:
@@ -48,3 +54,7 @@ class SolveOptions:
             raise ValueError("gaps must be non-negative")
         if self.threads < 1:
             raise ValueError("threads must be at least 1")
+        if self.nonconvex not in ("error", "heuristic"):
+            raise ValueError("nonconvex must be 'error' or 'heuristic'")
+        if self.quadratic_objective not in ("qp", "outer"):
+            raise ValueError("quadratic_objective must be 'qp' or 'outer'")

@@ -9,9 +9,13 @@ import numpy as np
 #: Every status a search can end with.
 #: ``numerical_error`` means some relaxation could not be solved reliably, so the bound is
 #: not proven; the incumbent (if any) is still verified.
+#: ``feasible`` ends a search asked to treat a nonconvex problem heuristically
+#: (``SolveOptions(nonconvex="heuristic")``): the solution is verified, but some node was
+#: closed by a local NLP solve, so nothing is proven about optimality (the bound is -inf
+#: for a minimisation, +inf for a maximisation).
 STATUSES = (
     "optimal", "infeasible", "unbounded", "time_limit", "node_limit", "interrupted",
-    "numerical_error",
+    "numerical_error", "feasible",
 )
 
 

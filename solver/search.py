@@ -27,7 +27,9 @@ from branchwise.solver.knapsack_cover import KnapsackCoverSeparator
 from branchwise.solver.log import SearchLog
 from branchwise.solver.lp import LPSolution, NodeLP
 from branchwise.solver.mir import MIRSeparator
+from branchwise.solver.nlp import NlpRelaxation
 from branchwise.solver.options import SolveOptions
+from branchwise.solver.outer_approximation import OuterApproximation
 from branchwise.solver.propagation import ActivityPropagator, reduced_cost_bounds
 from branchwise.solver.rens import Rens
 from branchwise.solver.result import SolveReport
@@ -45,6 +47,22 @@ _PLUNGE_GAP_SHARE = 0.3
 _MAX_TIGHTENING_ROUNDS = 10
 #: Past this many open nodes, stored warm-start bases are dropped to bound memory.
 _MAX_NODES_WITH_BASIS = 20_000
+#: Rounds of outer-approximation cuts per relaxation solve (at the root, and at a node).
+_OA_ROUNDS_ROOT, _OA_ROUNDS_NODE = 50, 10
+#: At an NLP optimum, convex sides within this scaled distance of their bound are
+#: linearised too (they are the active ones that make the LP as tight as the NLP there).
+_OA_ACTIVE = -1e-4
+#: A node whose integer columns are all fixed may re-solve with new cuts this often before
+#: its bound is left unresolved.
+_MAX_FIXED_RESOLVES = 20
+
+
+class _Resolve:
+    """Returned by the integral-point handling when the node's relaxation must be solved
+    again (new cuts went in)."""
+
+
+_RESOLVE = _Resolve()
 
 
 class _Stop(Exception):
@@ -66,7 +84,10 @@ class Search:
         self.integer_cols = np.flatnonzero(problem.integrality)
         self.root_lower, self.root_upper = _integer_rounded_bounds(problem)
         self.lp = NodeLP(problem)
-        self.incumbent = Incumbent(problem, self.lp, self.integer_cols, options)
+        self.nonlinear = problem.has_nonlinear_rows
+        self.outer = OuterApproximation(problem) if self.nonlinear else None
+        self.nlp = NlpRelaxation(problem) if self.nonlinear else None
+        self.incumbent = Incumbent(problem, self.lp, self.integer_cols, options, self.nlp)
         self.queue = NodeQueue()
         self.branching = ReliabilityBranching(self.lp, self.integer_cols, options)
         incumbent_x = lambda: self.incumbent.x  # noqa: E731 - read live by the heuristics
@@ -82,6 +103,10 @@ class Search:
         self.separators = [GomorySeparator(problem.integrality), MIRSeparator(),
                            KnapsackCoverSeparator(), CliqueSeparator(problem)]
         self.propagator = ActivityPropagator(problem)
+        #: False once a node was closed by a local NLP solve of a nonconvex subproblem
+        #: (``nonconvex="heuristic"``): then the bound proves nothing.
+        self.exact = problem.is_convex()
+        self.proven = True
         self.root_reduced_costs: np.ndarray | None = None
         self.reduced_cost_fixings = 0
         self.fixed_for_value = math.inf
@@ -116,6 +141,8 @@ class Search:
             return "infeasible"
         root_status = self._solve_root()
         if root_status is not None:
+            if root_status == "optimal":
+                self.active_bound = math.inf  # the root itself proved it: nothing stays open
             return root_status
         node: Node | None = None
         while True:
@@ -142,12 +169,16 @@ class Search:
         """Solve the root LP, add cuts, run the root heuristics and fix by reduced costs;
         a status string when the search ends right there."""
         self.lp.set_bounds(self.root_lower, self.root_upper)
-        result = self._solve_lp()
+        if self.nlp is not None:
+            self._root_nlp()
+        result = self._solve_relaxation(_OA_ROUNDS_ROOT)
         self.root_iterations = result.iterations
         if result.status in ("unbounded", "unbounded_or_infeasible"):
+            if self.nonlinear:  # the cuts may just not reach far enough yet
+                raise _Stop("numerical_error")
             return self._unbounded_or_infeasible()
-        if result.status == "infeasible":
-            return "infeasible"
+        if result.status in ("infeasible", "cutoff"):
+            return "optimal" if self.incumbent.found else "infeasible"
         if result.status != "optimal":
             raise RuntimeError(f"the root relaxation failed ({result.status})")
         self.stats["root_bound_before_cuts"] = result.objective
@@ -157,7 +188,7 @@ class Search:
             if ended is not None:
                 return ended
         # Re-solve (warm, usually no pivots) so the LP state is the root's, not a heuristic's.
-        result = self._solve_lp()
+        result = self._solve_relaxation(_OA_ROUNDS_ROOT)
         if result.status in ("infeasible", "cutoff"):
             return "optimal" if self.incumbent.found else "infeasible"
         if result.status != "optimal":
@@ -244,8 +275,9 @@ class Search:
         if not warm:
             self.lp.set_basis(node.basis)
         self.nodes += 1
+        attempts = _IntegralAttempts()
         for tightening_round in itertools.count():
-            result = self._solve_lp()
+            result = self._solve_relaxation(_OA_ROUNDS_NODE)
             if result.status in ("infeasible", "cutoff"):
                 return None
             if result.status != "optimal":
@@ -260,7 +292,10 @@ class Search:
             x = result.x
             fractional = fractional_columns(x, self.integer_cols)
             if fractional.size == 0:
-                return self._resolve_integral(node, bound, x, lower, upper)
+                outcome = self._resolve_integral(node, bound, x, lower, upper, attempts)
+                if outcome is _RESOLVE:
+                    continue
+                return outcome
             self._run_heuristics(x, fractional, lower, upper)
             if bound >= self.incumbent.cutoff:
                 return None
@@ -293,7 +328,8 @@ class Search:
         return self._descend(first, second)
 
     def _resolve_integral(self, node: Node, bound: float, x: np.ndarray, lower: np.ndarray,
-                          upper: np.ndarray) -> Node | None:
+                          upper: np.ndarray, attempts: _IntegralAttempts,
+                          ) -> Node | None | _Resolve:
         """An LP point integral within tolerance: branch on a violated SOS set, or accept
         it; if snapping it to exact integers breaks a row, branch on the column furthest
         from its integer, or on a set with tiny disallowed entries (never drop the node)."""
@@ -301,6 +337,8 @@ class Search:
         violated = most_violated_sos(self.problem, x)
         if violated is not None:
             return self._branch_sos(node, violated, x)
+        if self.nonlinear:
+            return self._resolve_integral_nonlinear(node, bound, x, lower, upper, attempts)
         if self.incumbent.offer(x, "lp", lower, upper):
             return None
         ints = self.integer_cols
@@ -317,6 +355,91 @@ class Search:
             return self._branch_sos(node, violated, x)
         self.unresolved_bound = min(self.unresolved_bound, bound)
         return None
+
+    def _resolve_integral_nonlinear(self, node: Node, bound: float, x: np.ndarray,
+                                    lower: np.ndarray, upper: np.ndarray,
+                                    attempts: _IntegralAttempts) -> Node | None | _Resolve:
+        """LP/NLP branch-and-bound at an integral LP point of a problem with nonlinear rows.
+
+        A point that satisfies every row ends the node. Otherwise the NLP with this point's
+        integers fixed gives the best point for that assignment (offered as incumbent) and
+        linearisations there; a node that holds only this assignment is then closed, any
+        other node is solved again, and an assignment the LP returns twice is split off
+        by branching (the cuts proved nothing better than the NLP point there)."""
+        if self.incumbent.offer(x, "lp"):
+            return None
+        single = self._single_assignment(lower, upper)
+        fixed_lower, fixed_upper = self._fixed_domain(x, lower, upper)
+        key = fixed_lower.tobytes()
+        if key in attempts.assignments:
+            if single:
+                return self._retry_fixed(x, bound, attempts)
+            return self._split_assignment(node, x, bound, lower, upper)
+        attempts.assignments.add(key)
+        with self.timers.timing("nlp"):
+            nlp = self.nlp.solve(fixed_lower, fixed_upper, x)
+        self.stats["nlp_solves"] = self.stats.get("nlp_solves", 0) + 1
+        accepted = nlp.x is not None and self.incumbent.offer(nlp.x, "nlp")
+        if nlp.x is not None:
+            self._add_outer_cuts(nlp.x, _OA_ACTIVE)
+        if not single:
+            return _RESOLVE
+        if nlp.status == "infeasible" and nlp.exact:
+            return None
+        if nlp.status == "optimal" and (accepted or nlp.objective >= self.incumbent.cutoff):
+            if not self.exact and np.any(fixed_lower < fixed_upper):
+                self.proven = False
+            return None
+        return self._retry_fixed(x, bound, attempts)
+
+    def _retry_fixed(self, x: np.ndarray, bound: float,
+                     attempts: _IntegralAttempts) -> None | _Resolve:
+        """A node with one assignment the NLP did not settle: tighten the LP with cuts at
+        its point while that helps, then leave its bound unresolved."""
+        attempts.resolves += 1
+        if attempts.resolves <= _MAX_FIXED_RESOLVES and self._add_outer_cuts(x):
+            return _RESOLVE
+        self.unresolved_bound = min(self.unresolved_bound, bound)
+        return None
+
+    def _fixed_domain(self, x: np.ndarray, lower: np.ndarray,
+                      upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The node's domain with the integers fixed at ``x``'s values and every SOS
+        member outside ``x``'s support fixed at zero."""
+        snapped, zeroed = self.incumbent.snap(x)
+        fixed_lower, fixed_upper = lower.copy(), upper.copy()
+        fixed = np.concatenate([self.integer_cols, zeroed])
+        fixed_lower[fixed] = fixed_upper[fixed] = np.clip(snapped[fixed], lower[fixed],
+                                                          upper[fixed])
+        return fixed_lower, fixed_upper
+
+    def _single_assignment(self, lower: np.ndarray, upper: np.ndarray) -> bool:
+        """True when the domain fixes every integer and leaves each SOS set one choice."""
+        ints = self.integer_cols
+        if np.any(lower[ints] < upper[ints]):
+            return False
+        return most_violated_sos(self.problem, self._free_indicator(lower, upper),
+                                 tolerance=0.0) is None
+
+    @staticmethod
+    def _free_indicator(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+        """1 for columns whose domain holds a nonzero value, 0 for columns fixed at 0."""
+        return ((lower < 0) | (upper > 0)).astype(float)
+
+    def _split_assignment(self, node: Node, x: np.ndarray, bound: float, lower: np.ndarray,
+                          upper: np.ndarray) -> Node | None:
+        """Branch so that ``x``'s assignment ends up in a child of its own: on an integer
+        column with room (``x``'s value goes down, the rest up), else on an SOS set."""
+        ints = self.integer_cols
+        open_ints = ints[lower[ints] < upper[ints]]
+        if open_ints.size:
+            col = int(open_ints[np.argmax(upper[open_ints] - lower[open_ints])])
+            value = round(float(x[col]))
+            split = value + 0.5 if value < upper[col] else value - 0.5
+            return self._branch(node, BranchDecision(col, split, bound, bound), lower, upper)
+        unsettled = most_violated_sos(self.problem, self._free_indicator(lower, upper),
+                                      tolerance=0.0)
+        return self._branch_sos(node, unsettled, self._free_indicator(lower, upper))
 
     def _branch_sos(self, node: Node, violated: tuple[str, np.ndarray], x: np.ndarray,
                     ) -> Node | None:
@@ -361,6 +484,41 @@ class Search:
                     self.incumbent.offer(found, heuristic.name, lower, upper)
 
     # -------------------------------------------------------------- helpers
+    def _root_nlp(self) -> None:
+        """Solve the continuous NLP relaxation once and linearise at its optimum, so the
+        first LP is already as tight as the NLP (and bounded)."""
+        lower, upper = self.root_lower, self.root_upper
+        start = np.clip(np.zeros(self.problem.n_cols), lower, upper)
+        with self.timers.timing("nlp"):
+            nlp = self.nlp.solve(lower, upper, start)
+        self.stats["root_nlp"] = nlp.status
+        if nlp.x is not None:
+            self.stats["root_nlp_bound"] = nlp.objective
+            self.incumbent.offer(nlp.x, "nlp")
+            self._add_outer_cuts(nlp.x, _OA_ACTIVE)
+
+    def _add_outer_cuts(self, x: np.ndarray, threshold: float | None = None) -> bool:
+        """Linearise the convex nonlinear rows at ``x`` into the LP; True when any cut went
+        in (violated sides only, unless ``threshold`` says otherwise)."""
+        kwargs = {} if threshold is None else {"threshold": threshold}
+        cuts = self.outer.cuts(x, self.root_lower, self.root_upper, **kwargs)
+        if cuts is None:
+            return False
+        self.lp.add_rows(cuts.rows, cuts.lower, cuts.upper)
+        return True
+
+    def _solve_relaxation(self, oa_rounds: int) -> LPSolution:
+        """Solve the node LP; with nonlinear rows, add outer-approximation cuts where its
+        point violates them and solve again, up to ``oa_rounds`` times."""
+        result = self._solve_lp()
+        if self.outer is None:
+            return result
+        for _ in range(oa_rounds):
+            if result.status != "optimal" or not self._add_outer_cuts(result.x):
+                break
+            result = self._solve_lp()
+        return result
+
     def _solve_lp(self) -> LPSolution:
         """Solve the node LP under the cutoff; retry from scratch once on a failure."""
         with self.timers.timing("lp"):
@@ -424,6 +582,8 @@ class Search:
             bound = -math.inf
         else:
             bound = min(self.global_bound(), self.incumbent.value)
+        if not self.proven and status == "optimal":
+            status, bound = "feasible", -math.inf
         x = self.incumbent.x if found else None
         verified = bool(found and self.problem.violation(x)[0] <= FEASIBILITY)
         elapsed = time.perf_counter() - self.started
@@ -462,6 +622,7 @@ class Search:
             "seconds": self.timers.as_dict(),
             "incumbents": dict(self.incumbent.sources),
             "root_gap_closed": self._root_gap_closed(),
+            "outer_approximation_cuts": 0 if self.outer is None else self.outer.generated,
         }
 
     def _root_gap_closed(self) -> float | None:
@@ -470,6 +631,15 @@ class Search:
         if before is None or not self.incumbent.found or self.incumbent.value - before <= 1e-9:
             return None
         return (self.root_bound - before) / (self.incumbent.value - before)
+
+
+class _IntegralAttempts:
+    """What one node has tried at integral LP points: the assignments given to the NLP,
+    and how often a fully fixed node was solved again with new cuts."""
+
+    def __init__(self) -> None:
+        self.assignments: set[bytes] = set()
+        self.resolves = 0
 
 
 def _integer_rounded_bounds(problem: Problem) -> tuple[np.ndarray, np.ndarray]:

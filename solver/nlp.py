@@ -1,0 +1,155 @@
+"""The continuous nonlinear relaxation: the whole problem (linear and smooth rows, the
+quadratic objective) over given column bounds, solved by SLSQP with exact gradients.
+
+The search calls it at the root (a bound and a point to linearise at) and wherever the
+integer columns are fixed (the best point for that assignment). Fixed columns are taken
+out of the variables SLSQP sees, so a fixed-integer subproblem is only as big as its
+continuous part."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize
+
+from branchwise.problem import Problem
+from branchwise.tolerances import FEASIBILITY, NLP_TOLERANCE
+
+#: Most SLSQP iterations in one solve.
+_MAX_ITERATIONS = 500
+
+
+@dataclass
+class NlpResult:
+    """One NLP solve: ``optimal`` (a KKT point within tolerance, feasible), ``infeasible``
+    (SLSQP ended without a feasible point: for a convex problem, evidence, not a proof) or
+    ``failed``; objective in the internal minimisation sense, without the offset."""
+
+    status: str
+    x: np.ndarray | None
+    objective: float
+    #: True when every column was fixed: the verdict is then an exact evaluation.
+    exact: bool = False
+
+
+class NlpRelaxation:
+    """The problem's continuous relaxation, minimised, ready to solve over any bounds."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.sign = -1.0 if problem.maximize else 1.0
+        self.c = self.sign * problem.c
+        self.Q = None if problem.Q is None or not problem.Q.nnz else self.sign * problem.Q
+        self.A = problem.A.tocsr()
+
+    def objective(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """Internal objective (minimised, no offset) and its gradient at ``x``."""
+        if self.Q is None:
+            return float(self.c @ x), self.c
+        qx = self.Q @ x
+        return float(self.c @ x + 0.5 * x @ qx), self.c + qx
+
+    def solve(self, lower: np.ndarray, upper: np.ndarray, start: np.ndarray) -> NlpResult:
+        """Minimise over ``lower <= x <= upper`` from ``start`` (clipped into the box)."""
+        free = np.flatnonzero(lower < upper)
+        base = np.clip(start, lower, upper)
+        base = np.where(np.isfinite(base), base, np.where(np.isfinite(lower), lower, 0.0))
+        if free.size == 0:
+            return replace(self._judge(base), exact=True)
+        result = self._slsqp(base, free, lower, upper)
+        if result.status != "optimal":  # a stationary start (zero gradients) can stall it
+            centre = np.clip(0.5 * (np.nan_to_num(lower, neginf=-1.0) + np.nan_to_num(
+                upper, posinf=1.0)), lower, upper)
+            retry = self._slsqp(np.where(lower < upper, centre, base), free, lower, upper)
+            if retry.x is not None:
+                result = retry
+        return result
+
+    def _slsqp(self, base: np.ndarray, free: np.ndarray, lower: np.ndarray,
+               upper: np.ndarray) -> NlpResult:
+        """One SLSQP run over the ``free`` columns from ``base``."""
+        embed = _Embedding(base, free)
+        constraints = self._constraints(embed)
+        bounds = list(zip(_none_if_inf(lower[free]), _none_if_inf(upper[free]), strict=True))
+
+        def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
+            value, gradient = self.objective(embed.full(z))
+            return value, gradient[free]
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            solution = minimize(fun, base[free], jac=True, method="SLSQP", bounds=bounds,
+                                constraints=constraints,
+                                options={"maxiter": _MAX_ITERATIONS, "ftol": NLP_TOLERANCE})
+        x = embed.full(np.clip(solution.x, lower[free], upper[free]))
+        return self._judge(x, converged=bool(solution.success))
+
+    def _judge(self, x: np.ndarray, converged: bool = True) -> NlpResult:
+        """The result for point ``x``: optimal when SLSQP converged to a feasible point."""
+        relaxed = self.problem.violation(x, integer_tol=np.inf)[0]
+        objective = self.objective(x)[0]
+        if relaxed <= FEASIBILITY:
+            return NlpResult("optimal" if converged else "failed", x, objective)
+        return NlpResult("infeasible" if converged else "failed", None, objective)
+
+    def _constraints(self, embed: _Embedding) -> list[dict]:
+        """SLSQP constraint dicts (``fun(z) >= 0`` or ``== 0``) for every finite row side."""
+        constraints = []
+        for function, jacobian, lower, upper in self._row_blocks():
+            constraints += _sides(function, jacobian, lower, upper, embed)
+        return constraints
+
+    def _row_blocks(self):
+        """(value, Jacobian, lower, upper) for the linear rows and each nonlinear block."""
+        A = self.A  # noqa: N806
+        if A.shape[0]:
+            yield (lambda x: A @ x), (lambda x: A), self.problem.row_lower, self.problem.row_upper
+        for block in self.problem.nonlinear:
+            yield block.function.value, block.function.jacobian, block.lower, block.upper
+
+
+class _Embedding:
+    """Maps SLSQP's variables (the free columns) into full column vectors."""
+
+    def __init__(self, base: np.ndarray, free: np.ndarray) -> None:
+        self.base, self.free = base.copy(), free
+
+    def full(self, z: np.ndarray) -> np.ndarray:
+        x = self.base.copy()
+        x[self.free] = z
+        return x
+
+
+def _sides(function, jacobian, lower: np.ndarray, upper: np.ndarray,
+           embed: _Embedding) -> list[dict]:
+    """Equality rows as ``f - b == 0``, other finite sides as ``u - f >= 0``, ``f - l >= 0``."""
+    equal = np.isfinite(lower) & (lower == upper)
+    has_upper = np.isfinite(upper) & ~equal
+    has_lower = np.isfinite(lower) & ~equal
+    constraints = []
+    for mask, sign, bound, kind in ((equal, 1.0, lower, "eq"), (has_upper, -1.0, upper, "ineq"),
+                                    (has_lower, 1.0, lower, "ineq")):
+        rows = np.flatnonzero(mask)
+        if rows.size == 0:
+            continue
+        constraints.append({
+            "type": kind,
+            "fun": lambda z, r=rows, s=sign, b=bound: s * (function(embed.full(z))[r] - b[r]),
+            "jac": lambda z, r=rows, s=sign: s * _rows_over(jacobian(embed.full(z)), r, embed.free),
+        })
+    return constraints
+
+
+def _rows_over(matrix: sp.spmatrix | np.ndarray, rows: np.ndarray, cols: np.ndarray
+               ) -> np.ndarray:
+    """The dense block ``matrix[rows][:, cols]``, sliced before densifying."""
+    if sp.issparse(matrix):
+        return sp.csr_matrix(matrix)[rows][:, cols].toarray()
+    return np.asarray(matrix)[np.ix_(rows, cols)]
+
+
+def _none_if_inf(values: np.ndarray) -> list[float | None]:
+    return [float(v) if np.isfinite(v) else None for v in values]

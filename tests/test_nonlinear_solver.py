@@ -1,0 +1,141 @@
+"""The engine on problems with convex quadratic rows and objectives (LP/NLP branch-and-bound
+with outer approximation, and HiGHS QP at the nodes), against brute-force enumeration of
+small integer domains and closed forms."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from branchwise.problem import Problem
+from branchwise.smooth import NonconvexError, NonlinearRows, QuadraticFunction
+from branchwise.solver import SolveOptions, solve
+from branchwise.tolerances import FEASIBILITY
+
+
+def _random_convex_problem(seed: int, with_objective_q: bool) -> Problem:
+    """A pure-integer problem in [-3, 3]^n with convex quadratic rows (and objective)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 5))
+    rows = int(rng.integers(1, 3))
+    hessians, linear, upper = [], [], []
+    for _ in range(rows):
+        factor = rng.normal(size=(n, n))
+        hessians.append(sp.csr_matrix(factor @ factor.T / n))
+        linear.append(rng.normal(size=n))
+        upper.append(float(rng.uniform(2.0, 12.0)))
+    A = sp.csr_matrix(rng.integers(-2, 3, size=(1, n)).astype(float))  # noqa: N806
+    Q = None  # noqa: N806
+    if with_objective_q:
+        factor = rng.normal(size=(n, n))
+        Q = sp.csr_matrix(factor @ factor.T)  # noqa: N806
+    return Problem(
+        c=rng.normal(size=n), A=A, row_lower=[-np.inf], row_upper=[float(rng.integers(0, 4))],
+        col_lower=np.full(n, -3.0), col_upper=np.full(n, 3.0), integrality=np.ones(n, bool),
+        Q=Q, maximize=bool(rng.integers(0, 2)) and Q is None,
+        nonlinear=[NonlinearRows(QuadraticFunction(hessians, sp.csr_matrix(np.array(linear))),
+                                 -np.inf, np.array(upper))],
+    )
+
+
+def _enumerate(problem: Problem) -> float | None:
+    """The best objective over every integer point of the box (None if none is feasible)."""
+    ranges = [range(int(lo), int(hi) + 1) for lo, hi in zip(problem.col_lower,
+                                                           problem.col_upper, strict=True)]
+    best = None
+    for point in itertools.product(*ranges):
+        x = np.array(point, dtype=float)
+        if problem.violation(x)[0] <= 0.0:
+            value = problem.objective_value(x)
+            if best is None or (value > best if problem.maximize else value < best):
+                best = value
+    return best
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_convex_quadratic_rows_match_enumeration(seed: int) -> None:
+    problem = _random_convex_problem(seed, with_objective_q=False)
+    expected = _enumerate(problem)
+    report = solve(problem, SolveOptions(time_limit=60))
+    if expected is None:
+        assert report.status == "infeasible"
+        return
+    assert report.status == "optimal"
+    assert report.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
+    assert problem.violation(report.x)[0] <= FEASIBILITY
+    assert (report.bound <= expected + 1e-6) if not problem.maximize else (
+        report.bound >= expected - 1e-6)
+
+
+@pytest.mark.parametrize("relaxation", ["qp", "outer"])
+@pytest.mark.parametrize("seed", range(20))
+def test_quadratic_objective_matches_enumeration(seed: int, relaxation: str) -> None:
+    problem = _random_convex_problem(1000 + seed, with_objective_q=True)
+    expected = _enumerate(problem)
+    report = solve(problem, SolveOptions(time_limit=60, quadratic_objective=relaxation))
+    if expected is None:
+        assert report.status == "infeasible"
+        return
+    assert report.status == "optimal"
+    assert report.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
+    assert report.bound <= expected + 1e-6 * max(1.0, abs(expected))
+
+
+def _disk(integer: bool, radius_squared: float = 1.5) -> Problem:
+    """max x + y over x² + y² <= r² (as a minimisation of -x - y), in [-3, 3]²."""
+    disk = QuadraticFunction([2.0 * sp.eye(2)], sp.csr_matrix((1, 2)))
+    return Problem(c=[-1.0, -1.0], A=sp.csr_matrix((0, 2)), row_lower=[], row_upper=[],
+                   col_lower=[-3, -3], col_upper=[3, 3], integrality=[integer, integer],
+                   nonlinear=[NonlinearRows(disk, -np.inf, radius_squared)])
+
+
+def test_continuous_convex_problem_reaches_the_closed_form() -> None:
+    report = solve(_disk(integer=False))
+    assert report.status == "optimal"
+    assert report.objective == pytest.approx(-math.sqrt(3.0), rel=1e-7)
+    assert report.bound <= report.objective + 1e-9
+
+
+def test_integer_points_inside_a_disk() -> None:
+    report = solve(_disk(integer=True))
+    assert report.status == "optimal"
+    assert report.objective == -1.0
+    assert sorted(report.x) == [0.0, 1.0]
+
+
+def test_a_nonconvex_row_is_refused_with_its_name() -> None:
+    problem = _disk(integer=False)
+    problem.nonlinear[0].lower, problem.nonlinear[0].upper = np.array([1.0]), np.array([np.inf])
+    problem.nonlinear[0].names = ["outside_disk"]
+    with pytest.raises(NonconvexError, match="outside_disk"):
+        solve(problem)
+
+
+def test_a_nonconvex_problem_searched_as_a_heuristic_proves_nothing() -> None:
+    # min x + 2y with x² + y² >= 1 (outside the unit disk) in [0, 3]²: the LP point (0, 0)
+    # violates the row, so the answer comes from a local NLP solve, which proves nothing.
+    outside = QuadraticFunction([2.0 * sp.eye(2)], sp.csr_matrix((1, 2)))
+    problem = Problem(c=[1.0, 2.0], A=sp.csr_matrix((0, 2)), row_lower=[], row_upper=[],
+                      col_lower=[0, 0], col_upper=[3, 3], integrality=[False, False],
+                      nonlinear=[NonlinearRows(outside, 1.0, np.inf)])
+    report = solve(problem, SolveOptions(nonconvex="heuristic"))
+    assert report.status == "feasible"
+    assert report.bound == -math.inf
+    assert problem.violation(report.x)[0] <= FEASIBILITY
+    assert report.objective >= 1.0 - 1e-6  # the optimum is 1, at (1, 0)
+
+
+def test_nonconvex_rows_over_integers_only_are_solved_exactly() -> None:
+    # x·y >= 2 over integers in [0, 3]: closing a node needs no local NLP (every column is
+    # fixed there), so the heuristic mode still proves the optimum.
+    product = QuadraticFunction([sp.csr_matrix([[0.0, 1.0], [1.0, 0.0]])], sp.csr_matrix((1, 2)))
+    problem = Problem(c=[1.0, 2.0], A=sp.csr_matrix((0, 2)), row_lower=[], row_upper=[],
+                      col_lower=[0, 0], col_upper=[3, 3], integrality=[True, True],
+                      nonlinear=[NonlinearRows(product, 2.0, np.inf)])
+    report = solve(problem, SolveOptions(nonconvex="heuristic"))
+    assert report.status == "optimal"
+    assert report.objective == pytest.approx(_enumerate(problem))
