@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from branchwise.problem import Problem
 from branchwise.smooth import NonconvexError, NonlinearRows, QuadraticFunction
 from branchwise.solver import SolveOptions, solve
+from branchwise.solver.outer_approximation import OuterApproximation
 from branchwise.tolerances import FEASIBILITY
 
 
@@ -139,3 +140,28 @@ def test_nonconvex_rows_over_integers_only_are_solved_exactly() -> None:
     report = solve(problem, SolveOptions(nonconvex="heuristic"))
     assert report.status == "optimal"
     assert report.objective == pytest.approx(_enumerate(problem))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_outer_approximation_cuts_keep_every_feasible_integer_point(seed: int) -> None:
+    # Tangent cuts on convex rows, and the integer secants on separable squares, at a random
+    # fractional point: no integer point of the box that satisfies the row may be cut off.
+    rng = np.random.default_rng(seed)
+    n = 3
+    diagonal = sp.diags(rng.uniform(0.1, 3.0, size=n))
+    factor = rng.normal(size=(n, n))
+    hessian = diagonal if seed % 2 else sp.csr_matrix(factor @ factor.T) + diagonal
+    rows = QuadraticFunction([sp.csr_matrix(hessian)], sp.csr_matrix(rng.normal(size=(1, n))))
+    problem = Problem(c=np.zeros(n), A=sp.csr_matrix((0, n)), row_lower=[], row_upper=[],
+                      col_lower=np.full(n, -3.0), col_upper=np.full(n, 3.0),
+                      integrality=rng.integers(0, 2, size=n).astype(bool),
+                      nonlinear=[NonlinearRows(rows, -np.inf, float(rng.uniform(0.5, 6.0)))])
+    cuts = OuterApproximation(problem).cuts(rng.uniform(-3, 3, size=n), problem.col_lower,
+                                            problem.col_upper, threshold=-np.inf)
+    assert cuts is not None
+    grid = np.linspace(-3, 3, 13)  # integers and half-integers
+    for point in itertools.product(*[range(-3, 4) if integer else grid
+                                     for integer in problem.integrality]):
+        x = np.array(point, dtype=float)
+        if problem.violation(x)[0] <= 0.0:
+            assert np.all(cuts.rows @ x <= cuts.upper + 1e-9)
