@@ -71,6 +71,16 @@ class QuadraticFunction:
                                np.array([p[1] for p in pairs], dtype=bool))
         return self._curvature
 
+    def separable_squares(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """Columns ``j`` whose only quadratic term in row ``row`` is ``½ h_j x_j²``, and
+        their ``h_j``: the outer approximation replaces those tangents by secants between
+        consecutive integers when ``x_j`` is integer."""
+        hessian = self.hessians[row].tocoo()
+        coupled = np.unique(np.concatenate([hessian.row[hessian.row != hessian.col],
+                                            hessian.col[hessian.row != hessian.col]]))
+        diagonal = (hessian.row == hessian.col) & ~np.isin(hessian.row, coupled)
+        return hessian.row[diagonal].astype(np.int64), hessian.data[diagonal]
+
     def columns(self) -> np.ndarray:
         used = [self.linear.indices] + [h.indices for h in self.hessians]
         return np.unique(np.concatenate(used)).astype(np.int64)
