@@ -19,10 +19,12 @@ from branchwise.logic import (
     xor,
 )
 from branchwise.model import Model
+from branchwise.nlexpr import NlExpr, exp, log, norm2, sqrt
 from branchwise.problem import Problem
 from branchwise.program import ProgramError, program
 from branchwise.relaxations import UnboundedExpressionError
 from branchwise.result import Result
+from branchwise.smooth import NonconvexError
 from branchwise.solver import SolveOptions
 
 __all__ = [
@@ -32,6 +34,8 @@ __all__ = [
     "CvxpySolver",
     "LinExpr",
     "Model",
+    "NlExpr",
+    "NonconvexError",
     "Problem",
     "ProgramError",
     "QuadExpr",
@@ -45,14 +49,18 @@ __all__ = [
     "complements",
     "either",
     "exactly",
+    "exp",
     "if_then_else",
     "iff",
     "implies",
+    "log",
     "max",
     "min",
+    "norm2",
     "piecewise",
     "program",
     "quicksum",
+    "sqrt",
     "steps",
     "xor",
 ]

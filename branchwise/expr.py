@@ -8,6 +8,7 @@ objects. The columns are the model's leaves: today its variables.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterable, Iterator
@@ -18,6 +19,7 @@ import scipy.sparse as sp
 
 if TYPE_CHECKING:
     from branchwise.model import Model
+    from branchwise.nlexpr import NlExpr
 
 Operand = Any  # an expression, a number, or an array of numbers
 
@@ -300,7 +302,7 @@ class LinExpr(_Comparisons, LogicOperators):
         other = _coerce(other)
         return NotImplemented if other is None else other + (-self)
 
-    def __mul__(self, other: Operand) -> LinExpr | QuadExpr:
+    def __mul__(self, other: Operand) -> Expression | NlExpr:
         other = _coerce(other)
         if other is None:
             return NotImplemented
@@ -311,31 +313,39 @@ class LinExpr(_Comparisons, LogicOperators):
         if self.is_constant:
             return _scale(other, self)
         if self.shape != () or other.shape != ():
-            raise TypeError(
-                "products of two expressions with variables must be scalar: multiply scalars, "
-                "or use a @ b for the dot product of two vectors")
+            return _nonlinear().multiply(self, other)
         return _inner(self, other)
 
     __rmul__ = __mul__
 
-    def __truediv__(self, other: Operand) -> LinExpr:
+    def __truediv__(self, other: Operand) -> LinExpr | NlExpr:
         other = _coerce(other)
         if other is None:
             return NotImplemented
         if not (isinstance(other, LinExpr) and other.is_constant):
-            raise TypeError("only division by numbers is supported, not by expressions")
+            return _nonlinear().divide(self, other)
         if np.any(other.const == 0):
             raise ZeroDivisionError("division of an expression by zero")
         return _scale(self, LinExpr.constant(1.0 / other.const.reshape(other.shape)))
 
-    def __pow__(self, power: Operand) -> LinExpr | QuadExpr:
-        if not np.isscalar(power):
-            raise TypeError("the exponent must be a number")
+    def __rtruediv__(self, other: Operand) -> NlExpr:
+        other = _coerce(other)
+        return NotImplemented if other is None else _nonlinear().divide(other, self)
+
+    def __pow__(self, power: Operand) -> Expression | NlExpr:
+        """``e ** p`` for a real ``p``: ``e`` itself for 1, a quadratic for 2 on a scalar,
+        numbers on a constant, else a nonlinear expression."""
+        power = _exponent(power)
+        if self.is_constant:
+            return LinExpr.constant(np.power(self.const.reshape(self.shape), power))
         if power == 1:
             return self
-        if power == 2:
+        if power == 2 and self.shape == ():
             return self * self
-        raise ValueError(f"only ** 1 and ** 2 are supported, not ** {power}")
+        return _nonlinear().power(self, power)
+
+    def __rpow__(self, base: Operand) -> NlExpr:
+        return _nonlinear().as_nlexpr(self).__rpow__(base)
 
     def __matmul__(self, other: Operand) -> LinExpr | QuadExpr:
         return _matmul(self, other)
@@ -459,12 +469,12 @@ class QuadExpr(_Comparisons):
     def _with(self, qv: np.ndarray, lin: LinExpr) -> QuadExpr:
         return QuadExpr(_common_model(self, lin), self.qi, self.qj, qv, lin)
 
-    def __add__(self, other: Operand) -> QuadExpr:
+    def __add__(self, other: Operand) -> QuadExpr | NlExpr:
         other = _coerce(other)
         if other is None:
             return NotImplemented
         if other.shape != ():
-            raise TypeError("a quadratic expression is scalar; it cannot be added to an array")
+            return _nonlinear().add(self, other)
         if isinstance(other, LinExpr):
             return self._with(self.qv, _add(self.lin, other))
         return QuadExpr(_common_model(self, other), np.concatenate([self.qi, other.qi]),
@@ -484,20 +494,35 @@ class QuadExpr(_Comparisons):
         other = _coerce(other)
         return NotImplemented if other is None else other + (-self)
 
-    def __mul__(self, other: Operand) -> QuadExpr:
+    def __mul__(self, other: Operand) -> QuadExpr | NlExpr:
         other = _coerce(other)
         if other is None:
             return NotImplemented
         if not (isinstance(other, LinExpr) and other.is_constant and other.shape == ()):
-            raise TypeError("a quadratic expression can only be multiplied by a number")
+            return _nonlinear().multiply(self, other)
         return self._with(self.qv * other.const[0], _scale(self.lin, other))
 
     __rmul__ = __mul__
 
-    def __truediv__(self, other: Operand) -> QuadExpr:
-        if not np.isscalar(other) or other == 0:
-            raise TypeError("a quadratic expression can only be divided by a non-zero number")
-        return self * (1.0 / float(other))
+    def __truediv__(self, other: Operand) -> QuadExpr | NlExpr:
+        other = _coerce(other)
+        if other is None:
+            return NotImplemented
+        if not (isinstance(other, LinExpr) and other.is_constant and other.shape == ()):
+            return _nonlinear().divide(self, other)
+        if other.const[0] == 0:
+            raise ZeroDivisionError("division of an expression by zero")
+        return self * (1.0 / float(other.const[0]))
+
+    def __rtruediv__(self, other: Operand) -> NlExpr:
+        other = _coerce(other)
+        return NotImplemented if other is None else _nonlinear().divide(other, self)
+
+    def __pow__(self, power: Operand) -> QuadExpr | NlExpr:
+        return self if _exponent(power) == 1 else _nonlinear().power(self, power)
+
+    def __rpow__(self, base: Operand) -> NlExpr:
+        return _nonlinear().as_nlexpr(self).__rpow__(base)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -515,7 +540,7 @@ class Constraint(LogicOperators):
     #: The condition that holds exactly when this one fails, sense by sense.
     NEGATED = {"<=": ">", ">=": "<", "<": ">=", ">": "<="}
 
-    def __init__(self, body: Expression, sense: str) -> None:
+    def __init__(self, body: Expression | NlExpr, sense: str) -> None:
         self.body = body
         self.sense = sense
         self.name: str | None = None
@@ -531,6 +556,10 @@ class Constraint(LogicOperators):
     @property
     def is_quadratic(self) -> bool:
         return isinstance(self.body, QuadExpr)
+
+    @property
+    def is_linear(self) -> bool:
+        return isinstance(self.body, LinExpr)
 
     @property
     def is_strict(self) -> bool:
@@ -559,6 +588,11 @@ class Constraint(LogicOperators):
 
 def quicksum(items: Iterable[Operand]) -> Expression:
     """Sum of many expressions and numbers in one pass (``sum`` re-copies at every step)."""
+    items, nonlinear = list(items), _nonlinear()
+    if any(isinstance(item, nonlinear.NlExpr) for item in items):
+        rest = quicksum(i for i in items if not isinstance(i, nonlinear.NlExpr))
+        return functools.reduce(nonlinear.add, [i for i in items
+                                                if isinstance(i, nonlinear.NlExpr)], rest)
     exprs = [as_expression(item) for item in items]
     model = _common_model(*exprs)
     shape = np.broadcast_shapes(*(e.shape for e in exprs)) if exprs else ()
@@ -581,6 +615,11 @@ def quicksum(items: Iterable[Operand]) -> Expression:
 def as_expression(value: Operand) -> Expression:
     """``value`` as an expression: expressions pass through, numbers become constants."""
     expr = _coerce(value)
+    if expr is None and isinstance(value, _nonlinear().NlExpr):
+        raise TypeError("a nonlinear expression (exp, log, sqrt, norm2, powers, products or "
+                        "quotients of expressions) cannot be used here yet: logic "
+                        "(if_then_else, max, min, abs, conditions, @bw.program branches) "
+                        "takes linear expressions")
     if expr is None:
         raise TypeError(f"expected an expression or numbers, got {type(value).__name__}")
     return expr
@@ -608,6 +647,20 @@ def _logic() -> Any:
     """The logic module, imported on use: it builds on the expressions defined here."""
     from branchwise import logic
     return logic
+
+
+def _exponent(power: Operand) -> float:
+    """A real exponent, checked."""
+    if isinstance(power, (bool, np.bool_)) or not isinstance(
+            power, (int, float, np.integer, np.floating)) or not math.isfinite(power):
+        raise TypeError("the exponent must be a real number")
+    return float(power)
+
+
+def _nonlinear() -> Any:
+    """The nonlinear expressions' module, imported on use: it builds on these."""
+    from branchwise import nlexpr
+    return nlexpr
 
 
 def _term(coef: float, name: str) -> str:
@@ -748,7 +801,6 @@ def _matmul_operand(value: Operand) -> LinExpr | np.ndarray | sp.spmatrix | None
 
 def _compare(a: Expression, b: Operand, sense: str) -> Constraint:
     """The constraint ``a <sense> b``, kept as ``a - b <sense> 0``."""
-    b = _coerce(b)
-    if b is None:
+    if _coerce(b) is None and not isinstance(b, _nonlinear().NlExpr):
         return NotImplemented
     return Constraint(a - b, sense)

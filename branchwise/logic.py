@@ -298,8 +298,10 @@ def as_condition(value: Any) -> Scalar:
     if isinstance(value, Condition):
         return value
     if isinstance(value, Constraint):
-        if value.is_quadratic:
-            raise NotImplementedError("quadratic comparisons cannot be used in logic yet")
+        if not value.is_linear:
+            raise NotImplementedError("quadratic and nonlinear comparisons cannot be used in "
+                                      "logic (conditions, if_then_else, @bw.program branches) "
+                                      "yet: add them to the model as constraints")
         if value.shape != ():
             raise TypeError("an array comparison is not one condition: combine arrays with "
                             "& | ~, or count them with bw.at_least/at_most/exactly")

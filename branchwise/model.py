@@ -29,9 +29,11 @@ from branchwise.expr import (
 )
 from branchwise.functions import Definition
 from branchwise.logic import Condition, ConditionArray, as_condition, elementwise, holds
+from branchwise.nlexpr import NlExpr, nonlinear_rows
 from branchwise.problem import Problem
 from branchwise.relaxations import REFORMULATIONS, Reformulation, reformulate
 from branchwise.result import Result
+from branchwise.smooth import NonconvexError
 from branchwise.solver import SolveOptions, SolveReport, solve
 from branchwise.tolerances import INTEGRALITY, RELATIVE_GAP, STRICT_GAP
 
@@ -67,12 +69,14 @@ class Model:
         self.name = name
         self.strict_gap = float(strict_gap)
         self.constraints: list[Constraint] = []
+        #: Quadratic and nonlinear constraints (their rows go to Problem.nonlinear).
+        self.nonlinear_constraints: list[Constraint] = []
         #: Everything added that is not a plain linear row: logic, strict comparisons.
         self.conditions: list[Condition | Constraint] = []
         #: The derived columns' definitions, in the order they were made.
         self.definitions: list[Definition] = []
         self.sos_sets: list[SOSSet] = []
-        self.objective: Expression = LinExpr.constant(0.0)
+        self.objective: Expression | NlExpr = LinExpr.constant(0.0)
         self.maximize_objective = False
         self.n_vars = 0
         self._blocks: list[_Block] = []
@@ -81,7 +85,11 @@ class Model:
 
     def __repr__(self) -> str:
         return (f"Model({self.name!r}, variables={self.n_vars}, "
-                f"constraints={len(self.constraints) + len(self.conditions)})")
+                f"constraints={self._n_constraints})")
+
+    @property
+    def _n_constraints(self) -> int:
+        return len(self.constraints) + len(self.nonlinear_constraints) + len(self.conditions)
 
     # --- variables ------------------------------------------------------------------------
 
@@ -190,7 +198,10 @@ class Model:
             raise ValueError("the constraint uses variables of a different model")
         if getattr(requirement, "name", None) is not None:
             raise ValueError(f"this constraint was already added as {requirement.name!r}")
-        if isinstance(requirement, Constraint) and not requirement.is_strict:
+        if isinstance(requirement, Constraint) and not requirement.is_linear:
+            requirement.name = self._row_name(name)
+            self.nonlinear_constraints.append(requirement)
+        elif isinstance(requirement, Constraint) and not requirement.is_strict:
             requirement.name = self._row_name(name)
             self.constraints.append(requirement)
         elif requirement.shape != ():
@@ -217,7 +228,7 @@ class Model:
     def _row_name(self, name: str | None) -> str:
         """``name`` checked for uniqueness, or the next free ``c<k>``."""
         if name is None:
-            k = len(self.constraints) + len(self.conditions) + len(self.sos_sets)
+            k = self._n_constraints + len(self.sos_sets)
             while f"c{k}" in self._row_names:
                 k += 1
             name = f"c{k}"
@@ -228,18 +239,19 @@ class Model:
         self._row_names.add(name)
         return name
 
-    def minimize(self, expr: Expression | float) -> None:
-        """Make ``expr`` (a scalar linear or quadratic expression, or a number) the objective."""
+    def minimize(self, expr: Expression | NlExpr | float) -> None:
+        """Make ``expr`` (a scalar linear, quadratic or nonlinear expression, or a number)
+        the objective."""
         self._set_objective(expr, maximize=False)
 
-    def maximize(self, expr: Expression | float) -> None:
+    def maximize(self, expr: Expression | NlExpr | float) -> None:
         """Make ``expr`` the objective, to be maximised."""
         self._set_objective(expr, maximize=True)
 
-    def _set_objective(self, expr: Expression | float, maximize: bool) -> None:
+    def _set_objective(self, expr: Expression | NlExpr | float, maximize: bool) -> None:
         if isinstance(expr, Constraint):
             raise TypeError("the objective must be an expression, not a constraint")
-        expr = as_expression(expr)
+        expr = expr if isinstance(expr, NlExpr) else as_expression(expr)
         if expr.shape != ():
             raise ValueError(f"the objective must be scalar, not of shape {expr.shape}: "
                              "use .sum() to add up an array expression")
@@ -305,7 +317,9 @@ class Model:
 
     def objective_arrays(self, n: int) -> tuple[np.ndarray, float, sp.csr_matrix | None]:
         """Dense ``c`` over ``n`` columns, the offset, and symmetric ``Q`` (or None) with
-        ``½xᵀQx = xᵀPx``."""
+        ``½xᵀQx = xᵀPx``, for a linear or quadratic objective."""
+        if isinstance(self.objective, NlExpr):
+            raise TypeError("a nonlinear objective has no c and Q: it becomes an epigraph row")
         quad = self.objective if isinstance(self.objective, QuadExpr) else None
         lin = quad.lin if quad is not None else self.objective
         c = np.bincount(lin.rows.indices, weights=lin.rows.data, minlength=n)
@@ -352,7 +366,7 @@ class Model:
                 i = int(excess.argmax())
                 label = self.row_names()[i] if kind == "constraint" else names[i]
                 worst, where = float(excess.max()), f"{kind} {label}"
-        for label, excess in self._declared_excesses(x):
+        for label, excess in [*self._declared_excesses(x), *self._nonlinear_excesses(x)]:
             if excess > worst:
                 worst, where = excess, label
         failed = next((c for c in self.conditions if not holds(c, x)), None)
@@ -381,11 +395,28 @@ class Model:
         for declared in self.sos_sets:
             yield f"{declared.kind} {declared.name}", declared.excess(x)
 
+    def _nonlinear_excesses(self, x: np.ndarray) -> Iterable[tuple[str, float]]:
+        """(where, excess) for the worst element of every quadratic or nonlinear constraint
+        at ``x``, scaled as linear rows are; infinite where it is undefined."""
+        for c in self.nonlinear_constraints:
+            f, lower, upper = nonlinear_rows(c, self.strict_gap)
+            with np.errstate(invalid="ignore"):
+                values = np.ravel(f.evaluate(x))
+                excess = np.maximum(_scaled(values - upper, upper), _scaled(lower - values, lower))
+            excess = np.where(np.isfinite(values), np.maximum(excess, 0.0), np.inf)
+            if excess.size:
+                i = int(np.argmax(excess))
+                yield f"constraint {indexed_names(c.name, c.shape)[i]}", float(excess[i])
+
     def solve(self, time_limit: float | None = None, gap: float = RELATIVE_GAP,
               node_limit: int | None = None, threads: int = 1, log: bool = False,
-              reformulation: str = "auto", obbt: bool = False) -> Result:
+              reformulation: str = "auto", obbt: bool = False,
+              nonconvex: str = "error") -> Result:
         """Solve with branch-and-bound and return a verified Result.
 
+        A model whose continuous part is not proven convex raises :class:`NonconvexError`
+        naming the culprit, unless ``nonconvex="heuristic"``: then the search runs anyway
+        and its answer is verified but not proven optimal.
         ``reformulation`` picks how logic becomes rows (see :meth:`reformulate`). The answer
         is mapped back to the model's variables and checked there on plain floats. When the
         check fails, the point is re-solved with its discrete choices fixed (removing big-M
@@ -395,8 +426,10 @@ class Model:
         """
         started = time.perf_counter()
         options = SolveOptions(time_limit=time_limit, gap=gap, node_limit=node_limit,
-                               threads=threads, log=log)
+                               threads=threads, log=log, nonconvex=nonconvex)
         ref = self.reformulate(reformulation, obbt=obbt)
+        if nonconvex == "error":
+            _require_convex(ref)
         result = self._solve_checked(ref, options)
         if result.x is not None and not result.verified and ref.problem.has_sos:
             remaining = options.time_limit - (time.perf_counter() - started)
@@ -417,7 +450,8 @@ class Model:
         if result.x is not None and not result.verified and report.verified:
             margins = margin_rows(self, result.x, result.witness)
             for extra in ([margins, []] if margins else [[]]):
-                polished = _resolve_with_choices_fixed(ref.problem, report, extra)
+                polished = _resolve_with_choices_fixed(ref.problem, report, extra,
+                                                       options.nonconvex)
                 retry = None if polished is None else self._result(ref, polished)
                 if retry is not None and retry.verified:
                     return retry
@@ -482,9 +516,6 @@ def _requirement(value: object) -> Any:
             f"m.add got {value!r}, a plain True/False: comparing numbers gives a bool, "
             "not a constraint. Did a variable get replaced by a number?")
     if isinstance(value, Constraint):
-        if value.is_quadratic:
-            raise NotImplementedError(
-                "quadratic constraints need the nonlinear relaxations, not available yet")
         return value
     if isinstance(value, (Condition, ConditionArray)):
         return value
@@ -495,6 +526,26 @@ def _requirement(value: object) -> Any:
             raise TypeError(f"m.add needs a constraint such as x + y <= 3 or a condition: "
                             f"{error}") from None
     raise TypeError(f"m.add needs a constraint such as x + y <= 3, got {type(value).__name__}")
+
+
+def _require_convex(ref: Reformulation) -> None:
+    """Raise NonconvexError naming the first constraint (or the objective) whose rows the
+    convexity rules cannot prove convex."""
+    problem = ref.problem
+    if problem.is_convex():
+        return
+    culprit = "the objective"
+    for block in problem.nonlinear:
+        upper_ok, lower_ok = block.convex_sides()
+        bad = ~(upper_ok & lower_ok)
+        if bad.any() and block.names[int(bad.argmax())] != ref.objective_row:
+            culprit = f"constraint {block.names[int(bad.argmax())]!r}"
+            break
+    raise NonconvexError(
+        f"{culprit} is not proven convex (by the rules for exp, log, powers, norms, products "
+        "and quadratic forms over the variables' bounds), so branch-and-bound cannot prove "
+        "optimality: reformulate it, tighten the bounds that decide its sign, or solve with "
+        "nonconvex='heuristic' to search for a good solution without that proof")
 
 
 def _members(variables: Any) -> list[Any]:
@@ -527,7 +578,8 @@ def _lp_minimum(c: np.ndarray, A: sp.csr_matrix, row_lower: np.ndarray,  # noqa:
 
 
 def _resolve_with_choices_fixed(problem: Problem, report: SolveReport,
-                                extra: Iterable[LinExpr] = ()) -> SolveReport | None:
+                                extra: Iterable[LinExpr] = (),
+                                nonconvex: str = "error") -> SolveReport | None:
     """The report with its point re-solved after fixing every discrete choice it made:
     integer columns at their rounded values, and SOS members outside the support it chose
     (the largest entry of an SOS1 set, the heaviest neighbouring pair of an SOS2 set) at 0.
@@ -554,7 +606,7 @@ def _resolve_with_choices_fixed(problem: Problem, report: SolveReport,
         lower_rows = np.concatenate([problem.row_lower, np.full(len(extra), -np.inf)])
         fixed = replace(fixed, A=A, row_lower=lower_rows, row_upper=upper_rows,
                         row_names=[*problem.row_names, *(f"_margin{i}" for i in range(len(extra)))])
-    again = solve(fixed, SolveOptions(time_limit=10.0))
+    again = solve(fixed, SolveOptions(time_limit=10.0, nonconvex=nonconvex))
     if again.x is None:
         return None
     return replace(report, x=again.x, objective=again.objective)

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from branchwise.branches import mismatch
-from branchwise.expr import Constraint, QuadExpr, as_expression
+from branchwise.expr import Constraint, as_expression
 from branchwise.logic import Condition, ConditionArray, elementwise, truth
+from branchwise.nlexpr import NlExpr, columns_of
 from branchwise.solver.result import SolveReport, relative_gap
 from branchwise.tolerances import FEASIBILITY
 
@@ -73,7 +74,7 @@ class Result:
         if isinstance(expr, (Condition, Constraint, ConditionArray)):
             self._check_model(expr)
             return elementwise(lambda c: truth(c, self.x, self.witness), expr)
-        expr = as_expression(expr)
+        expr = expr if isinstance(expr, NlExpr) else as_expression(expr)
         self._check_model(expr)
         if self._uses_later_variables(expr):
             raise ValueError("the expression uses variables that the solution does not cover")
@@ -82,11 +83,8 @@ class Result:
 
     def _uses_later_variables(self, expr: Any) -> bool:
         """True when ``expr`` reads a variable made after the solve (derived columns aside)."""
-        lin = expr.lin if isinstance(expr, QuadExpr) else expr
-        columns = set(lin.rows.indices.tolist())
-        if isinstance(expr, QuadExpr):
-            columns |= set(expr.qi.tolist()) | set(expr.qj.tolist())
-        return any(j >= len(self._values) and not self.model.is_derived(j) for j in columns)
+        return any(j >= len(self._values) and not self.model.is_derived(int(j))
+                   for j in columns_of(expr))
 
     def _check_model(self, expr: Any) -> None:
         if expr.model not in (None, self.model):

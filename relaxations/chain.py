@@ -69,6 +69,8 @@ class Reformulation:
     chain: Chain
     records: list[tuple[Any, Any]]
     n_model_columns: int
+    #: The name of the epigraph row (and column) of a nonlinear objective, else None.
+    objective_row: str | None = None
 
     def invert(self, x: np.ndarray) -> tuple[np.ndarray, dict]:
         """The model's column values and the witness (branch taken per reified node)."""
@@ -90,4 +92,4 @@ def reformulate(model: Model, mode: str = "auto", native_sos: bool = True,
     target = Target(model, bounds, options, used, relaxed)
     chain = default_chain()
     records = [chain.apply(item, target) for item in items]
-    return Reformulation(target.problem(), chain, records, model.n_vars)
+    return Reformulation(target.problem(), chain, records, model.n_vars, target.objective_row)

@@ -18,6 +18,7 @@ import numpy as np
 from branchwise.expr import Constraint, QuadExpr
 from branchwise.functions import Definition, IfThenElse
 from branchwise.logic import And, Literal, leaves
+from branchwise.nlexpr import NlExpr, columns_of
 
 if TYPE_CHECKING:
     from branchwise.model import Model
@@ -64,8 +65,19 @@ def analyse(model: Model) -> tuple[list[Definition], dict[Definition, str]]:
 
 
 def _objective(model: Model, used: np.ndarray, up: np.ndarray, down: np.ndarray) -> None:
-    """A minimised positive term may relax up, a negative one down (flipped to maximise)."""
+    """A minimised positive term may relax up, a negative one down (flipped to maximise).
+    Columns in a nonlinear objective or in quadratic and nonlinear constraints keep their
+    exact value."""
     objective = model.objective
+    smooth = [c.body for c in model.nonlinear_constraints]
+    if isinstance(objective, NlExpr):
+        smooth.append(objective)
+    for expr in smooth:
+        cols = columns_of(expr)
+        used[cols] = True
+        up[cols] = down[cols] = False
+    if isinstance(objective, NlExpr):
+        return
     lin = objective.lin if isinstance(objective, QuadExpr) else objective
     coef = lin.coef.tocoo()
     sign = -1.0 if model.maximize_objective else 1.0

@@ -1,5 +1,10 @@
 """The problem a reformulation builds: the model's columns and linear rows first, then
-whatever the reductions add, with the proven bounds and the options they all read."""
+whatever the reductions add, with the proven bounds and the options they all read.
+
+Quadratic and nonlinear constraints pass through unchanged as blocks of nonlinear rows
+over the model's columns; a nonlinear objective becomes the epigraph column
+``_objective<k>`` (minimised or maximised) with the row ``f(x) - t <= 0`` (``>= 0`` when
+maximising). Both are compiled when the problem is assembled, over its final columns."""
 
 from __future__ import annotations
 
@@ -9,11 +14,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from branchwise.expr import Constraint, LinExpr, Rows
+from branchwise.expr import Constraint, LinExpr, Rows, indexed_names
 from branchwise.functions import Definition
+from branchwise.nlexpr import NlExpr, nonlinear_rows, smooth_function
 from branchwise.problem import Problem
 from branchwise.relaxations.bounds import Bounds
 from branchwise.relaxations.choice import Options
+from branchwise.smooth import NonlinearRows
+from branchwise.tolerances import BOUND_SAFETY
 
 if TYPE_CHECKING:
     from branchwise.model import Model
@@ -45,6 +53,16 @@ class Target:
         self.literals: dict = {}
         self._taken = set(self.names) | set(self.row_names)
         self._counter = 0
+        #: Quadratic and nonlinear constraints, then the objective's epigraph row, each as
+        #: (constraint, its rows' names); compiled in :meth:`problem`.
+        self.smooth: list[tuple[Constraint, list[str]]] = [
+            (c, indexed_names(c.name, c.shape)) for c in model.nonlinear_constraints]
+        self._taken |= {name for _, names in self.smooth for name in names}
+        #: The epigraph column and row of a nonlinear objective (None otherwise).
+        self.objective_column: int | None = None
+        self.objective_row: str | None = None
+        if isinstance(model.objective, NlExpr):
+            self._epigraph(model.objective, model.maximize_objective)
 
     @property
     def n_cols(self) -> int:
@@ -110,19 +128,49 @@ class Target:
         self.add_row(var - expr, 0.0, 0.0, hint)
         return int(var.rows.indices[0])
 
+    def _epigraph(self, objective: NlExpr, maximize: bool) -> None:
+        """The column ``t`` that stands for ``objective`` and its row, ``t`` bounded on the
+        side that matters by the objective's interval over the column bounds."""
+        lower, upper = np.concatenate(self._lower), np.concatenate(self._upper)
+        low, high = smooth_function(objective, self.n_cols, lower, upper).interval()
+        low, high = float(np.nan_to_num(low[0], nan=-np.inf)), float(np.nan_to_num(
+            high[0], nan=np.inf))
+        low, high = low - _slack(low), high + _slack(high)  # against round-off
+        t = self.new_columns(1, -np.inf if maximize else low,
+                             high if maximize else np.inf, False, "_objective")[0]
+        self.objective_column = int(t.rows.indices[0])
+        self.objective_row = self.names[self.objective_column]
+        self.smooth.append((Constraint(objective - t, ">=" if maximize else "<="),
+                            [self.objective_row]))
+
     def problem(self) -> Problem:
         """The assembled :class:`Problem`."""
         n = self.n_cols
         A = Rows.stack(self._rows).matrix(n)  # noqa: N806
         A.eliminate_zeros()
-        c, offset, Q = self.model.objective_arrays(n)  # noqa: N806
+        lower, upper = np.concatenate(self._lower), np.concatenate(self._upper)
+        if self.objective_column is None:
+            c, offset, Q = self.model.objective_arrays(n)  # noqa: N806
+        else:
+            c, offset, Q = np.zeros(n), 0.0, None  # noqa: N806
+            c[self.objective_column] = 1.0
+        nonlinear = []
+        for constraint, names in self.smooth:
+            f, row_lower, row_upper = nonlinear_rows(constraint, self.options.strict_gap)
+            nonlinear.append(NonlinearRows(smooth_function(f, n, lower, upper),
+                                           row_lower, row_upper, names))
         return Problem(
             c=c, A=A, row_lower=np.concatenate(self._row_lower),
-            row_upper=np.concatenate(self._row_upper), col_lower=np.concatenate(self._lower),
-            col_upper=np.concatenate(self._upper), integrality=np.concatenate(self._integer),
-            objective_offset=offset, Q=Q, maximize=self.model.maximize_objective,
-            sos1=self.sos1, sos2=self.sos2, col_names=list(self.names),
-            row_names=list(self.row_names), name=self.model.name)
+            row_upper=np.concatenate(self._row_upper), col_lower=lower, col_upper=upper,
+            integrality=np.concatenate(self._integer), objective_offset=offset, Q=Q,
+            maximize=self.model.maximize_objective, sos1=self.sos1, sos2=self.sos2,
+            nonlinear=nonlinear, col_names=list(self.names), row_names=list(self.row_names),
+            name=self.model.name)
+
+
+def _slack(bound: float) -> float:
+    """BOUND_SAFETY relative to ``max(1, |bound|)`` (0 for an infinite bound)."""
+    return BOUND_SAFETY * max(1.0, abs(bound)) if math.isfinite(bound) else 0.0
 
 
 def column(j: int) -> LinExpr:
