@@ -71,23 +71,29 @@ def _box_milp(seed: int, quadratic: bool = False) -> tuple[cp.Problem, list, flo
     return cp.Problem(sense, cons), [xi, xb], max(1.0, float(np.abs(b).max()))
 
 
-def _socp(seed: int) -> tuple[cp.Problem, list, float, cp.Variable]:
+def _socp(seed: int, fixed: cp.Parameter | None = None) -> tuple[cp.Problem, list, float]:
     """A mixed-integer SOCP: two integers in [-2, 2], continuous variables in a box, cones
-    ``||B x + d|| <= e·x + f`` through a random feasible point, and a linear objective."""
+    ``||B x + d|| <= e·x + f`` through a random feasible point, a linear objective (in half
+    the cases plus a sum of squares). With ``fixed``, the integers are that parameter: the
+    continuous SOCP of one assignment."""
     rng = np.random.default_rng(seed)
-    xi = cp.Variable(2, integer=True)
+    xi = cp.Variable(2, integer=True) if fixed is None else fixed
     xc = cp.Variable(int(rng.integers(1, 4)))
     x = cp.hstack([xi, xc])
     n = x.size
     point = np.concatenate([rng.integers(-2, 3, 2), rng.uniform(-1, 1, xc.size)])
-    cons, scale = [xi >= -2, xi <= 2, xc >= -3, xc <= 3], 3.0
+    cons, scale = [xc >= -3, xc <= 3], 3.0
+    if fixed is None:
+        cons += [xi >= -2, xi <= 2]
     for _ in range(int(rng.integers(1, 3))):
         B, d, e = rng.normal(size=(3, n)), rng.normal(size=3), rng.normal(size=n)  # noqa: N806
         f = np.linalg.norm(B @ point + d) - e @ point + rng.uniform(0.1, 1.0)
         cons.append(cp.norm(B @ x + d, 2) <= e @ x + f)
         scale = max(scale, abs(f))
-    c = rng.normal(size=n)
-    return cp.Problem(cp.Minimize(c @ x), cons), [xi], scale, xi
+    objective = rng.normal(size=n) @ x
+    if rng.random() < 0.5:
+        objective = objective + cp.sum_squares(x - rng.uniform(-2, 2, n))
+    return cp.Problem(cp.Minimize(objective), cons), [xi], scale
 
 
 def _check_against(prob: cp.Problem, integers: list[cp.Variable], expected: float,
@@ -118,9 +124,9 @@ def test_random_miqp_matches_scip(seed: int) -> None:
 
 @pytest.mark.skipif(not HAS_SCIP, reason="cvxpy has no SCIP interface here")
 @NEEDS_NORM2
-@pytest.mark.parametrize("seed", range(200, 205))
+@pytest.mark.parametrize("seed", range(200, 206))
 def test_random_misocp_matches_scip(seed: int) -> None:
-    prob, integers, scale, _ = _socp(seed)
+    prob, integers, scale = _socp(seed)
     expected = prob.solve(solver=cp.SCIP)
     assert prob.status == cp.OPTIMAL
     _check_against(prob, integers, expected, CONE_TOL * scale)
@@ -130,14 +136,16 @@ def test_random_misocp_matches_scip(seed: int) -> None:
 @pytest.mark.parametrize("seed", [300, 301])
 def test_misocp_matches_enumeration_with_clarabel(seed: int) -> None:
     """Every integer assignment fixed in turn, the continuous SOCP solved by Clarabel."""
-    prob, integers, scale, xi = _socp(seed)
+    assignment = cp.Parameter(2)
+    fixed, _, _ = _socp(seed, assignment)
     best = np.inf
     for values in itertools.product(range(-2, 3), repeat=2):
-        fixed = cp.Problem(prob.objective, [*prob.constraints, xi == np.array(values)])
+        assignment.value = np.array(values, dtype=float)
         fixed.solve(solver=cp.CLARABEL)
         if fixed.status == cp.OPTIMAL:
             best = min(best, fixed.value)
     assert np.isfinite(best)
+    prob, integers, scale = _socp(seed)
     _check_against(prob, integers, best, CONE_TOL * scale)
 
 
