@@ -19,8 +19,11 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.nlatoms import Atom, Curvature, Interval, compose
+from branchwise.nlatoms import Atom, Curvature, Interval, compose, power
 from branchwise.smooth import CURVATURE_TOLERANCE, QuadraticFunction
+
+#: ``1/u``, whose image bounds a quotient.
+RECIPROCAL = power(-1.0)
 
 
 class Node:
@@ -230,10 +233,7 @@ class Quotient(Node):
         return [sp.diags(1.0 / args[1], format="csr"), sp.diags(-out / args[1], format="csr")]
 
     def interval(self, args: list[Interval]) -> Interval:
-        lo, hi = args[1]
-        inverse = (np.where(lo > 0, 1.0 / hi, -np.inf), np.where(lo > 0, 1.0 / lo, np.inf))
-        inverse = (np.where(hi < 0, 1.0 / hi, inverse[0]), np.where(hi < 0, 1.0 / lo, inverse[1]))
-        return product_interval(args[0], inverse)
+        return product_interval(args[0], RECIPROCAL.image(*args[1]))
 
     def curvature(self, args: list[Curvature], intervals: list[Interval]) -> Curvature:
         return _everywhere(self.size, False, False)

@@ -291,3 +291,22 @@ def test_logic_refuses_nonlinear_expressions_clearly():
         (bw.exp(z) <= 1) | b
     with pytest.raises(NotImplementedError, match="nonlinear comparisons"):
         bw.if_then_else(bw.log(z) >= 0, z, 0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(compositions(), st.integers(0, 10_000),
+       st.sampled_from([(-2.0, 2.0), (0.5, 2.0), (-2.0, -0.5), (0.0, 3.0)]))
+def test_intervals_hold_every_value_in_the_box(fn, seed, box):
+    m = bw.Model()
+    X = m.continuous("X", *box, shape=(2, 3))
+    y, z = m.continuous("y", *box, shape=2), m.continuous("z", *box)
+    function = ExpressionFunction(as_nlexpr(fn(X, y, z)), N, np.full(N, box[0]),
+                                  np.full(N, box[1]))
+    low, high = function.interval()
+    rng = np.random.default_rng(seed)
+    corners = rng.choice(box, size=(10, N))
+    for point in [*rng.uniform(*box, size=(20, N)), *corners]:
+        value = function.value(point)[0]
+        if np.isfinite(value):
+            slack = 1e-9 * (1 + abs(value))
+            assert low[0] - slack <= value <= high[0] + slack
