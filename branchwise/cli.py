@@ -13,11 +13,12 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from branchwise.io import (
     ProblemFileError,
+    load_model,
     load_problem,
-    load_python_problem,
     write_problem,
     write_solution,
 )
@@ -48,7 +49,7 @@ def _solve(args: argparse.Namespace) -> int:
         time_limit=args.time_limit, node_limit=args.node_limit, gap=args.gap,
         threads=args.threads, log=not (args.quiet or args.json),
     )
-    names, report = _solve_file(args.file, options)
+    names, report, _ = solve_file(args.file, options)
     if args.output:
         write_solution(args.output, names, report)
     if args.json:
@@ -58,22 +59,29 @@ def _solve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _solve_file(path: str, options: SolveOptions) -> tuple[list[str], SolveReport]:
-    """Solve a problem file: a ``bw.Model`` through ``Model.solve`` (its logic mapped back
-    and verified on the model), anything else as a plain Problem. Returns column names
-    and the report."""
-    if path.lower().endswith(".py"):
-        model = load_python_problem(path)
-        if isinstance(model, Model):
-            result = model.solve(time_limit=options.time_limit, gap=options.gap,
-                                 node_limit=options.node_limit, threads=options.threads,
-                                 log=options.log)
-            report = replace(result.report, status=result.status, x=result.x,
-                             objective=result.objective, time=result.time,
-                             verified=result.verified)
-            return model.column_names(), report
+class SolvedFile(NamedTuple):
+    """What solving a file gives: its column names, the report, and the objective's sense."""
+
+    names: list[str]
+    report: SolveReport
+    maximize: bool
+
+
+def solve_file(path: str | Path, options: SolveOptions) -> SolvedFile:
+    """Solve a problem file: a ``bw.Model`` (a ``.py`` model, an OSiL file, a quadratic MPS
+    file) through ``Model.solve``, its logic mapped back and verified on the model, anything
+    else as a plain Problem."""
+    model = load_model(path)
+    if isinstance(model, Model):
+        result = model.solve(time_limit=options.time_limit, gap=options.gap,
+                             node_limit=options.node_limit, threads=options.threads,
+                             log=options.log)
+        report = replace(result.report, status=result.status, x=result.x,
+                         objective=result.objective, time=result.time,
+                         verified=result.verified)
+        return SolvedFile(model.column_names(), report, model.maximize_objective)
     problem = load_problem(path)
-    return problem.col_names, solve(problem, options)
+    return SolvedFile(problem.col_names, solve(problem, options), problem.maximize)
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -89,9 +97,9 @@ def _convert(args: argparse.Namespace) -> int:
 
 def _exportable(path: str) -> Problem:
     """The file's problem; a ``bw.Model`` is lowered with binaries only (no SOS sets)."""
-    if not path.lower().endswith(".py"):
+    model = load_model(path)
+    if model is None:
         return load_problem(path)
-    model = load_python_problem(path)
     try:
         problem = (model.to_problem(native_sos=False) if isinstance(model, Model)
                    else model.to_problem())
@@ -151,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="branchwise", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    solve_cmd = commands.add_parser("solve", help="solve a .mps, .mps.gz, .lp or .py file")
+    solve_cmd = commands.add_parser("solve", help="solve a .mps, .mps.gz, .lp, .osil or .py file")
     solve_cmd.add_argument("file", metavar="FILE")
     solve_cmd.add_argument("--time-limit", type=_positive(float), default=math.inf,
                            metavar="S", help="seconds before stopping (default: none)")

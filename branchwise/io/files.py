@@ -54,6 +54,9 @@ def write_problem(problem: Problem, path: str | Path) -> None:
     """
     path = Path(path)
     _check_suffix(path, WRITABLE, "write")
+    if problem.nonlinear:
+        raise ProblemFileError(f"{path}: MPS and LP files cannot hold the problem's "
+                               "nonlinear rows (quadratic constraints included)")
     highs = new_highs()
     if highs.passModel(to_highs_model(problem)) == highspy.HighsStatus.kError:
         raise ProblemFileError(f"{path}: HiGHS rejected the problem")
