@@ -29,7 +29,8 @@ from branchwise.expr import (
 )
 from branchwise.functions import Definition
 from branchwise.logic import Condition, ConditionArray, as_condition, elementwise, holds
-from branchwise.nlexpr import NlExpr, nonlinear_rows
+from branchwise.nlexpr import NlExpr
+from branchwise.nlrows import nonlinear_rows
 from branchwise.problem import Problem
 from branchwise.relaxations import REFORMULATIONS, Reformulation, reformulate
 from branchwise.result import Result

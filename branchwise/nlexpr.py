@@ -18,7 +18,6 @@ import scipy.sparse as sp
 
 from branchwise import nlnodes
 from branchwise.expr import (
-    Constraint,
     LinExpr,
     QuadExpr,
     _coerce,
@@ -30,7 +29,6 @@ from branchwise.nlatoms import EXP, LOG, Atom
 from branchwise.nlatoms import power as power_atom
 from branchwise.nlgraph import ExpressionFunction, forward, leaf_columns, postorder
 from branchwise.nlnodes import Affine, Elementwise, Linear, Node, Norm2
-from branchwise.smooth import SmoothFunction
 
 if TYPE_CHECKING:
     from branchwise.model import Model
@@ -121,6 +119,12 @@ class NlExpr(_Comparisons):
         if not _is_real(base) or base <= 0:
             return NotImplemented
         return exp(math.log(base) * self)
+
+    def __matmul__(self, other: Any) -> NlExpr:
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> NlExpr:
+        return matmul(other, self)
 
     # --- shape ------------------------------------------------------------------------------
 
@@ -229,57 +233,28 @@ def power(a: Any, exponent: Any) -> NlExpr:
     return NlExpr(model, _elementwise(node, power_atom(float(exponent))))
 
 
-# --- constraints as rows, and the functions a Problem is given -------------------------------
-
-def split_constant(expr: QuadExpr | NlExpr) -> tuple[QuadExpr | NlExpr, np.ndarray]:
-    """``expr`` without the constant it adds at its top, and that constant (flat)."""
-    if isinstance(expr, QuadExpr):
-        lin = expr.lin
-        bare = LinExpr(lin.model, lin.rows, np.zeros_like(lin.const), lin.shape)
-        return QuadExpr(expr.model, expr.qi, expr.qj, expr.qv, bare), lin.const.copy()
-    root = expr.node
-    if not isinstance(root, Linear):
-        return expr, np.zeros(expr.size)
-    offset = np.zeros(root.size)
-    children, maps = [], []
-    for child, m in zip(root.children, root.maps, strict=True):
-        if isinstance(child, Affine):
-            offset += m @ child.const
-            if child.is_constant:
-                continue
-            data, indices, indptr = child.arrays
-            child = Affine(indptr, indices, data, np.zeros(child.size), child.shape)
-        children.append(child)
-        maps.append(m)
-    return NlExpr(expr.model, Linear(children, maps, root.shape)), offset
-
-
-def nonlinear_rows(constraint: Constraint, strict_gap: float
-                   ) -> tuple[QuadExpr | NlExpr, np.ndarray, np.ndarray]:
-    """A quadratic or nonlinear constraint as ``lower <= f <= upper`` (flat bounds), its
-    body's constant moved into the bounds so rows scale as linear rows do; a strict
-    comparison keeps ``strict_gap``."""
-    f, offset = split_constant(constraint.body)
-    gap = strict_gap if constraint.is_strict else 0.0
-    sense = constraint.sense
-    lower = -offset + gap if sense in (">=", ">", "==") else np.full(offset.size, -np.inf)
-    upper = -offset - gap if sense in ("<=", "<", "==") else np.full(offset.size, np.inf)
-    return f, lower, upper
-
-
-def smooth_function(expr: QuadExpr | NlExpr, n: int, lower: np.ndarray,
-                    upper: np.ndarray) -> SmoothFunction:
-    """``expr`` over ``n`` columns as a :class:`QuadraticFunction` (a quadratic expression)
-    or an :class:`ExpressionFunction` whose curvature holds over ``[lower, upper]``."""
-    if isinstance(expr, QuadExpr):
-        node = _operand(expr)[0]
-        return node.function(n)
-    return ExpressionFunction(expr, n, lower, upper)
-
-
-def columns_of(expr: Any) -> np.ndarray:
-    """The columns any expression reads (sorted, unique)."""
-    return leaf_columns(postorder(_operand(expr)[0]))
+def matmul(a: Any, b: Any) -> NlExpr:
+    """numpy's ``a @ b`` for 1-D and 2-D operands, one of them constant (or two vectors
+    of the same length: the sum of their products)."""
+    (na, nb), model = _operands(a, b)
+    if any(len(node.shape) not in (1, 2) for node in (na, nb)):
+        raise ValueError("@ needs 1-D or 2-D operands; use * to scale by a number")
+    if na.shape[-1] != nb.shape[0]:
+        raise ValueError(f"@ shapes {na.shape} and {nb.shape} do not align")
+    shape = na.shape[:-1] + nb.shape[1:]
+    left, right = _constant(na), _constant(nb)
+    if left is not None:  # row i of a, mixed into every column of b
+        columns = nb.shape[1] if len(nb.shape) == 2 else 1
+        mix = sp.kron(left.reshape(-1, na.shape[-1]), sp.identity(columns))
+        return NlExpr(model, _linear([nb], [sp.csr_matrix(mix)], shape))
+    if right is not None:
+        rows = na.shape[0] if len(na.shape) == 2 else 1
+        mix = sp.kron(sp.identity(rows), right.reshape(nb.shape[0], -1).T)
+        return NlExpr(model, _linear([na], [sp.csr_matrix(mix)], shape))
+    if len(na.shape) == len(nb.shape) == 1:
+        return multiply(NlExpr(model, na), NlExpr(model, nb)).sum()
+    raise TypeError("@ between two expressions with variables is only supported for two "
+                    "vectors of the same length")
 
 
 # --- building nodes --------------------------------------------------------------------------

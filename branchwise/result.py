@@ -9,7 +9,8 @@ import numpy as np
 from branchwise.branches import mismatch
 from branchwise.expr import Constraint, as_expression
 from branchwise.logic import Condition, ConditionArray, elementwise, truth
-from branchwise.nlexpr import NlExpr, columns_of
+from branchwise.nlexpr import NlExpr
+from branchwise.nlrows import columns_of
 from branchwise.solver.result import SolveReport, relative_gap
 from branchwise.tolerances import FEASIBILITY
 

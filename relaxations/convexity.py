@@ -18,7 +18,8 @@ import numpy as np
 from branchwise.expr import Constraint, QuadExpr
 from branchwise.functions import Definition, IfThenElse
 from branchwise.logic import And, Literal, leaves
-from branchwise.nlexpr import NlExpr, columns_of
+from branchwise.nlexpr import NlExpr
+from branchwise.nlrows import columns_of
 
 if TYPE_CHECKING:
     from branchwise.model import Model

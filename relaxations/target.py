@@ -16,7 +16,8 @@ import numpy as np
 
 from branchwise.expr import Constraint, LinExpr, Rows, indexed_names
 from branchwise.functions import Definition
-from branchwise.nlexpr import NlExpr, nonlinear_rows, smooth_function
+from branchwise.nlexpr import NlExpr
+from branchwise.nlrows import nonlinear_rows, smooth_function
 from branchwise.problem import Problem
 from branchwise.relaxations.bounds import Bounds
 from branchwise.relaxations.choice import Options

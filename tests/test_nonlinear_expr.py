@@ -48,6 +48,8 @@ FUNCTIONS = {
     "indexing": lambda X, y, z: bw.exp(X)[1, ::2] - bw.log(X)[:, 2],
     "negation": lambda X, y, z: -bw.sqrt(z) - (-bw.exp(y)),
     "reshape": lambda X, y, z: bw.exp(X).reshape(3, 2)[2] * y,
+    "matmul": lambda X, y, z: np.arange(4.0).reshape(2, 2) @ bw.exp(X) @ np.ones(3)
+    + bw.log(y) @ bw.sqrt(y) + bw.exp(X[0]) @ np.arange(6.0).reshape(3, 2) @ y,
     "shared node": lambda X, y, z: (lambda u: u * u + bw.exp(u) / u)(bw.log(X + z)),
 }
 
