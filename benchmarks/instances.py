@@ -1,11 +1,13 @@
-"""Which files a run solves, their known optima, and the MPS the peers get for ``.py`` models."""
+"""Which files a run solves, their known optima, what they need beyond linear rows, and the
+MPS the peers get for ``.py`` models."""
 
 from __future__ import annotations
 
 import csv
+import gzip
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.runner import ROOT, child_env
@@ -15,15 +17,21 @@ from benchmarks.verdict import INFEASIBLE
 SUFFIXES = (".mps.gz", ".mps", ".lp", ".py", ".osil", ".nl")
 #: Folder of the named subsets (``--subset NAME`` reads ``subsets/NAME.txt``).
 SUBSETS = Path(__file__).with_name("subsets")
+#: What an MPS section asks of a solver beyond linear rows (an adapter's ``FEATURES``).
+NEEDS = {"QUADOBJ": "quadratic objective", "QMATRIX": "quadratic objective",
+         "QCMATRIX": "quadratic constraints"}
 
 
 @dataclass
 class Instance:
-    """One problem file, its name (the file name less its suffix) and known optimum."""
+    """One problem file, its name (the file name less its suffix), known optimum, and what
+    a solver must handle besides linear rows (for MPS files; OSiL and NL files go only to
+    the solvers that read them, all of which take their nonlinear parts)."""
 
     name: str
     path: Path
     known: float | str | None
+    needs: frozenset[str] = field(default_factory=frozenset)
 
 
 def collect(sources: list[Path], names: set[str] | None = None) -> tuple[list[Instance], list[str]]:
@@ -37,7 +45,7 @@ def collect(sources: list[Path], names: set[str] | None = None) -> tuple[list[In
             files.append(source)
         else:
             notes.append(f"skipped {source}: not a folder or a problem file")
-    found = [Instance(_name(p), p.resolve(), known_optimum(p)) for p in files]
+    found = [Instance(_name(p), p.resolve(), known_optimum(p), needs(p)) for p in files]
     if names is not None:
         missing = names - {i.name for i in found}
         notes.extend(f"instance {n} not found" for n in sorted(missing))
@@ -65,6 +73,19 @@ def known_optimum(path: Path) -> float | str | None:
             if row.get("name") == _name(path):
                 return _parse_optimum(row.get("optimal_objective", ""))
     return None
+
+
+def needs(path: Path) -> frozenset[str]:
+    """What an MPS file's quadratic sections ask of a solver (nothing for other files).
+
+    The harness reads section lines itself rather than asking branchwise, the solver under
+    test, so that a broken branchwise cannot stop a run of its peers."""
+    if not path.name.endswith((".mps", ".mps.gz")):
+        return frozenset()
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt") as lines:
+        sections = {line.split()[0].upper() for line in lines if line[:1].isalpha()}
+    return frozenset(NEEDS[s] for s in sections & NEEDS.keys())
 
 
 def readable(path: Path, suffixes: list[str]) -> bool:

@@ -72,11 +72,13 @@ def selection(args: argparse.Namespace) -> set[str] | None:
 
 
 def probe(name: str, spec: str, logs: Path) -> dict:
-    """Ask a fresh process whether solver ``name`` is there, its version and suffixes."""
+    """Ask a fresh process whether solver ``name`` is there, its version, suffixes and
+    features."""
     answer = run_worker(["--probe", spec], PROBE_LIMIT, logs / f"probe.{name}.log").answer
     answer.setdefault("available", False)
     answer.setdefault("version", "")
     answer.setdefault("suffixes", [])
+    answer.setdefault("features", [])
     answer.setdefault("note", answer.get("status", ""))
     return {"name": name, "spec": spec, **answer}
 
@@ -91,6 +93,9 @@ class Session:
 
     def file_for(self, instance: Instance, solver: dict) -> tuple[Path | None, str]:
         """The file this solver gets: the instance, its converted MPS, or None and why."""
+        missing = sorted(instance.needs - set(solver["features"]))
+        if missing:
+            return None, f"{solver['name']} cannot solve {' and '.join(missing)}"
         if found.readable(instance.path, solver["suffixes"]):
             return instance.path, ""
         if instance.path.suffix == ".py":

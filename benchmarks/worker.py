@@ -19,11 +19,12 @@ from benchmarks.adapters.base import Limits, Outcome
 
 
 def probe(spec: str) -> dict:
-    """Availability, version and readable suffixes of the adapter ``spec``."""
+    """Availability, version, readable suffixes and features of the adapter ``spec``."""
     try:
         adapter = load(spec)
         return {"available": True, "version": adapter.version(),
-                "suffixes": list(adapter.SUFFIXES), "note": ""}
+                "suffixes": list(adapter.SUFFIXES),
+                "features": list(getattr(adapter, "FEATURES", ())), "note": ""}
     except Exception as exc:  # noqa: BLE001  (any failure means "not available here")
         return {"available": False, "version": "", "suffixes": [], "note": _describe(exc)}
 

@@ -11,7 +11,7 @@ import pytest
 from benchmarks import run, summary
 from benchmarks.adapters import BUILTIN
 from benchmarks.adapters.cbc import parse_log
-from benchmarks.instances import subset
+from benchmarks.instances import needs, subset
 from benchmarks.verdict import INFEASIBLE, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -210,3 +210,42 @@ def test_highs60_subset_lists_35_instances_present() -> None:
     names = subset("highs60")
     assert len(names) == 35
     assert all((ROOT / "problems" / "mip" / f"{n}.mps.gz").exists() for n in names)
+
+
+MINLP = ROOT / "problems" / "minlp"
+
+
+def test_minlp_convex_subset_is_the_convex_column() -> None:
+    with (MINLP / "optimal.csv").open(newline="") as f:
+        convex = {row["name"] for row in csv.DictReader(f) if row["convex"] == "yes"}
+    assert subset("minlp-convex") == convex
+    assert all(any(MINLP.glob(f"{name}.*")) for name in convex)
+
+
+def test_quadratic_sections_are_what_an_mps_file_needs() -> None:
+    assert needs(MINLP / "tltr.mps") == {"quadratic constraints"}
+    assert needs(ROOT / "tests" / "data" / "quadobj.mps") == {"quadratic objective"}
+    assert needs(ROOT / "problems" / "mip" / "p0033.mps.gz") == frozenset()
+    assert needs(MINLP / "nvs03.osil") == frozenset()
+
+
+def test_minlp_files_go_to_the_solvers_that_take_them(tmp_path: Path) -> None:
+    """OSiL and QCMATRIX files: SCIP and branchwise solve them, HiGHS and CBC skip them
+    with a note (never a WRONG answer or a crash); optima come from optimal.csv."""
+    out = tmp_path / "out"
+    argv = ["--problems", str(MINLP), "--instances", "nvs03,tltr",
+            "--solvers", "branchwise,scip,highs,cbc", "--time-limit", "10", "--out", str(out)]
+    assert run.main(argv) == 0
+    rows = {(r["instance"], r["solver"]): r for r in _rows(out)[1]}
+    assert len(rows) == 8
+    for instance in ("nvs03", "tltr"):
+        assert rows[instance, "scip"]["agrees"] == "yes"
+        assert float(rows[instance, "scip"]["known_optimum"]) == pytest.approx(
+            float(rows[instance, "scip"]["objective"]), rel=1e-6)
+        for peer in ("highs", "cbc"):
+            assert rows[instance, peer]["status"] == "skipped" and rows[instance, peer]["note"]
+    assert "quadratic constraints" in rows["tltr", "highs"]["note"]
+    assert rows["nvs03", "branchwise"]["agrees"] == "yes"
+    tltr = rows["tltr", "branchwise"]
+    assert tltr["agrees"] == "yes" or (tltr["status"] == "error"
+                                       and "NonconvexError" in tltr["note"]), tltr

@@ -1,4 +1,6 @@
-"""The solver adapters: each module has ``SUFFIXES``, ``version()`` and ``solve(path, limits)``.
+"""The solver adapters: each module has ``SUFFIXES``, ``version()`` and ``solve(path, limits)``,
+and may list in ``FEATURES`` what it solves beyond linear rows in the files it reads
+(``"quadratic objective"``, ``"quadratic constraints"``; none when absent).
 
 ``version()`` raises ImportError (or returns after checking its binary) when the solver is
 missing; ``solve`` returns an :class:`~benchmarks.adapters.base.Outcome`. A run loads its

@@ -1,13 +1,13 @@
-"""branchwise itself: any problem file it reads (MPS, LP, ``.py`` models), one thread."""
+"""branchwise itself: any problem file it reads (MPS, LP, OSiL, ``.py`` models), one thread."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from benchmarks.adapters.base import Limits, Outcome, finite_or_none
 
-SUFFIXES = (".mps", ".mps.gz", ".lp", ".py")
+SUFFIXES = (".mps", ".mps.gz", ".lp", ".py", ".osil")
+FEATURES = ("quadratic objective", "quadratic constraints")
 
 
 def version() -> str:
@@ -20,21 +20,19 @@ def version() -> str:
 
 
 def solve(path: Path, limits: Limits) -> Outcome:
-    """Solve ``path`` as ``branchwise solve`` does: ``load_problem`` then ``solve``."""
-    from branchwise import solver
-    from branchwise.io import load_problem
+    """Solve ``path`` as ``branchwise solve`` does: a model file (``.py``, OSiL, quadratic
+    MPS) through ``Model.solve`` and its verification, any other file as a Problem."""
+    from branchwise.cli import solve_file
+    from branchwise.solver import SolveOptions
 
-    problem = load_problem(path)
-    options = solver.SolveOptions(time_limit=limits.time_limit, gap=limits.gap, threads=1)
-    start = time.perf_counter()
-    report = solver.solve(problem, options)
-    elapsed = time.perf_counter() - start
+    options = SolveOptions(time_limit=limits.time_limit, gap=limits.gap, threads=1)
+    _, report, maximize = solve_file(path, options)
     return Outcome(
         report.status,
         objective=finite_or_none(report.objective),
         bound=finite_or_none(report.bound),
         nodes=report.nodes,
-        time=elapsed,
-        sense="max" if problem.maximize else "min",
+        time=report.time,
+        sense="max" if maximize else "min",
         note="" if report.verified or report.objective is None else "solution not verified",
     )

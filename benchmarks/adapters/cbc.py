@@ -13,6 +13,7 @@ from pathlib import Path
 from benchmarks.adapters.base import Limits, Outcome, finite_or_none
 
 SUFFIXES = (".mps", ".mps.gz")
+FEATURES = ()  # MILP only: no QUADOBJ, no QCMATRIX
 
 #: CBC's closing messages mapped onto the harness's words, checked in this order.
 _MESSAGES = (

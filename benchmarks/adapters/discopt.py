@@ -9,6 +9,7 @@ from pathlib import Path
 from benchmarks.adapters.base import Limits, Outcome, finite_or_none
 
 SUFFIXES = (".nl", ".mps", ".mps.gz", ".lp", ".osil")
+FEATURES = ("quadratic objective", "quadratic constraints")
 
 #: discopt statuses mapped onto the harness's words ("feasible": stopped with an incumbent).
 _STATUS = {

@@ -8,6 +8,7 @@ from pathlib import Path
 from benchmarks.adapters.base import Limits, Outcome, finite_or_none
 
 SUFFIXES = (".mps", ".mps.gz", ".lp")
+FEATURES = ("quadratic objective",)
 
 
 def version() -> str:

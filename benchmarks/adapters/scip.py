@@ -8,6 +8,7 @@ from pathlib import Path
 from benchmarks.adapters.base import Limits, Outcome, finite_or_none
 
 SUFFIXES = (".mps", ".mps.gz", ".lp", ".osil", ".nl", ".cip")
+FEATURES = ("quadratic objective", "quadratic constraints")
 
 #: SCIP statuses mapped onto the harness's words; "gaplimit" is the run's gap being met.
 _STATUS = {
