@@ -109,6 +109,7 @@ def conic_model(data: dict) -> tuple[bw.Model, bw.LinExpr]:
     for k, size in enumerate(dims.soc):
         cone = b[start:start + size] - A[start:start + size] @ x  # (t, u) with ||u|| <= t
         model.add(bw.norm2(cone[1:]) <= cone[0], name=f"soc{k}")
+        model.add(cone[0] >= 0, name=f"soc{k}_head")  # implied; bounds the first relaxation
         start += size
     objective = c @ x
     P = data.get(s.P)  # noqa: N806
