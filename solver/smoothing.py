@@ -24,7 +24,6 @@ from branchwise.problem import Problem
 from branchwise.smooth import NonlinearRows, QuadraticFunction
 from branchwise.solver.heuristics import HeuristicContext, PrimalHeuristic
 from branchwise.solver.nlp import NlpRelaxation
-from branchwise.solver.sos import most_violated_sos
 from branchwise.tolerances import FEASIBILITY
 
 #: The regularisation parameters ``t`` of the NLPs ``|y·z| <= t``, solved in this order.
@@ -59,9 +58,9 @@ def scholtes_point(problem: Problem, start: np.ndarray | None,
 
 
 class ScholtesHeuristic(PrimalHeuristic):
-    """Scholtes' regularisation from the root's relaxation point, once, when that point
-    breaks an SOS1 set: inside the root's domain, integer columns fixed at their rounded
-    values."""
+    """Scholtes' regularisation from the root's relaxation point, once, when the problem
+    has SOS1 sets and that point is no solution: inside the root's domain, integer columns
+    fixed at their rounded values."""
 
     name = "scholtes"
 
@@ -74,9 +73,10 @@ class ScholtesHeuristic(PrimalHeuristic):
         self.done = False
 
     def should_run(self, context: HeuristicContext) -> bool:
-        """At the root, once, when the relaxation point breaks an SOS1 set."""
+        """At the root, once, when the relaxation point breaks a row, a bound or a set
+        (a point of an outer approximation may satisfy every pair and still no row)."""
         return (context.at_root and not self.done and bool(self.problem.sos1)
-                and most_violated_sos(self.problem, context.x) is not None)
+                and self.problem.violation(context.x)[0] > FEASIBILITY)
 
     def run(self, context: HeuristicContext) -> np.ndarray | None:
         """The regularised point inside the node's domain, or None."""

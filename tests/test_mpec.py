@@ -203,7 +203,7 @@ def test_scholtes_heuristic_reports_no_point_when_pairs_cannot_complement():
     assert scholtes_point(problem, np.array([2.0, 2.0]), time_limit=5.0) is None
 
 
-def test_plugin_runs_once_at_the_root_on_a_broken_pair():
+def test_plugin_runs_once_at_the_root_from_a_point_that_is_no_solution():
     problem = load_model("jr1").to_problem()
     heuristic = ScholtesHeuristic(problem)
     start = np.array([0.0, 1.0, 1.0])  # z1, z2 and z2 - z1: both members of the pair on
@@ -214,6 +214,9 @@ def test_plugin_runs_once_at_the_root_on_a_broken_pair():
     assert problem.violation(x)[0] <= FEASIBILITY
     assert problem.objective_value(x) >= scip_optimum("jr1") - 1e-6
     assert not heuristic.should_run(context)
+    at_solution = HeuristicContext(x, context.fractional, context.lower, context.upper,
+                                   math.inf, nodes=0, lp_iterations=0)
+    assert not ScholtesHeuristic(problem).should_run(at_solution)
 
 
 def test_plugin_fixes_integer_columns_at_their_rounded_values():
