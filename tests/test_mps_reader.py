@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import highspy
 import numpy as np
 import pytest
 
@@ -22,9 +23,7 @@ MIP = sorted((ROOT / "problems" / "mip").glob("*.mps.gz"))
 QUADRATIC = [DATA / "quadobj.mps", DATA / "qmatrix.mps"]
 
 
-@pytest.mark.parametrize("path", MIP + QUADRATIC + [DATA / "general_int.mps"],
-                         ids=lambda p: p.name)
-def test_arrays_are_those_highs_reads(path: Path):
+def assert_read_as_highs_reads(path: Path) -> None:
     ours, highs = parse_mps(path), read_problem(path)
     assert ours.col_names == highs.col_names and ours.row_names == highs.row_names
     for mine, theirs in [(ours.col_lower, highs.col_lower), (ours.col_upper, highs.col_upper),
@@ -34,6 +33,23 @@ def test_arrays_are_those_highs_reads(path: Path):
     assert (ours.A != highs.A).nnz == 0
     assert ours.objective_constant == highs.objective_offset
     assert ours.maximize == highs.maximize
+
+
+@pytest.mark.parametrize("path", MIP + QUADRATIC + [DATA / "general_int.mps"],
+                         ids=lambda p: p.name)
+def test_arrays_are_those_highs_reads(path: Path):
+    assert_read_as_highs_reads(path)
+
+
+def test_bounds_beyond_1e20_are_infinite(tmp_path: Path):
+    text = (DATA / "quadobj.mps").read_text()
+    for old, new in [(" UP BND       x         4.0", " UP BND       x         1e30"),
+                     ("RHS       need      -2.0 ", "RHS       need      -1e25")]:
+        assert old in text
+        text = text.replace(old, new)
+    (tmp_path / "huge.mps").write_text(text)
+    assert_read_as_highs_reads(tmp_path / "huge.mps")
+    assert np.isinf(parse_mps(tmp_path / "huge.mps").col_upper[0])
 
 
 @pytest.mark.parametrize("path", QUADRATIC, ids=lambda p: p.name)
@@ -60,9 +76,15 @@ def test_semicontinuous_column_keeps_its_range(tmp_path: Path):
     text = (DATA / "quadobj.mps").read_text().replace(" UP BND       x         4.0",
                                                       " SC BND       x         4.0")
     (tmp_path / "sc.mps").write_text(text)
-    model = read_mps(tmp_path / "sc.mps")
-    (block,) = model.semicontinuous_columns()
-    assert (block.name, block.lower, block.upper) == ("x", 0.0, 4.0)
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.readModel(str(tmp_path / "sc.mps"))
+    lp = highs.getLp()
+    (sc,) = [j for j, kind in enumerate(lp.integrality_)
+             if kind == highspy.HighsVarType.kSemiContinuous]
+    (column,) = read_mps(tmp_path / "sc.mps").semicontinuous_columns()
+    assert (column.name, column.lower, column.upper) == (
+        lp.col_names_[sc], lp.col_lower_[sc], lp.col_upper_[sc])
 
 
 @pytest.mark.parametrize("change, message", [

@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 from branchwise.expr import LinExpr, QuadExpr, Rows, Var
 from branchwise.model import Model
+from branchwise.tolerances import INFINITY
 
 #: An expression tree: ``("number", value)``, ``("variable", column, coef)`` or
 #: ``(operator, *operands)`` with an operator of :data:`OPERATORS`.
@@ -37,7 +38,8 @@ class ModelData:
     Rows are ``row_lower <= A x + quadratic + nonlinear <= row_upper``; the objective is
     ``c·x + objective_constant + quadratic + nonlinear``. ``quadratic`` holds coordinate arrays
     ``(row, i, j, value)`` for the terms ``value·x_i·x_j`` (row :data:`OBJECTIVE` for the
-    objective, repeats add up); ``nonlinear`` maps a row to the trees added to it.
+    objective, repeats add up); ``nonlinear`` maps a row to the trees added to it. Bounds at
+    or beyond ``INFINITY`` (1e20) are infinite, as HiGHS and SCIP read them.
     """
 
     name: str
@@ -56,6 +58,12 @@ class ModelData:
     quadratic: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] = field(
         default_factory=lambda: (np.zeros(0, np.int64),) * 3 + (np.zeros(0),))
     nonlinear: dict[int, list[Tree]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("col_lower", "col_upper", "row_lower", "row_upper"):
+            bounds = np.asarray(getattr(self, name), dtype=float)
+            huge = np.abs(bounds) >= INFINITY
+            setattr(self, name, np.where(huge, np.copysign(np.inf, bounds), bounds))
 
 
 def build(data: ModelData) -> Model:

@@ -1,13 +1,13 @@
 """Read OSiL (the XML instance format of COIN-OR Optimization Services, used by MINLPLib).
 
 Supported: one objective (``maxOrMin``, ``constant``, linear ``coef``); variables of type
-C, B, I and D (semicontinuous) with their bounds; constraints with bounds and ``constant``;
+C, B and I with their bounds; constraints with bounds and ``constant``;
 ``linearConstraintCoefficients`` by row (``colIdx``) or by column (``rowIdx``);
 ``quadraticCoefficients`` (``idx="-1"`` is the objective); ``nonlinearExpressions`` built
 from the operators of :data:`branchwise.io.modeldata.OPERATORS`, ``number`` and ``variable``
 (with ``coef``). Every list element may carry ``mult`` (repeat) and ``incr`` (step). Anything
-else (several objectives, base64 arrays, cones, other operators, string variables) is
-refused with an error that names it.
+else (several objectives, base64 arrays, cones, other operators, semicontinuous, semi-integer
+or string variables) is refused with an error that names it.
 """
 
 from __future__ import annotations
@@ -60,14 +60,14 @@ def parse_osil(path: Path) -> ModelData:
     unknown = sorted({child.tag for child in instance} - SECTIONS)
     if unknown:
         raise OsilError(f"OSiL element <{unknown[0]}> is not supported")
-    names, lower, upper, integer, semi = _variables(_child(instance, "variables"))
+    names, lower, upper, integer = _variables(_child(instance, "variables"))
     n = len(names)
     maximize, constant, c = _objective(_child(instance, "objectives"), n)
     row_names, row_lower, row_upper = _constraints(_child(instance, "constraints"))
     m = len(row_names)
     return ModelData(
         name=_name(root, path), col_names=names, col_lower=lower, col_upper=upper,
-        integer=integer, semicontinuous=semi, c=c, maximize=maximize,
+        integer=integer, c=c, maximize=maximize,
         objective_constant=constant, row_names=row_names, row_lower=row_lower,
         row_upper=row_upper, A=_linear(_child(instance, "linearConstraintCoefficients"), m, n),
         quadratic=_quadratic(_child(instance, "quadraticCoefficients"), m, n),
@@ -127,17 +127,17 @@ def _repeated(elements: list[ET.Element], tag: str) -> Iterator[ET.Element]:
 # --- variables, objective, constraints ---------------------------------------------------
 
 def _variables(section: ET.Element | None) -> tuple[list[str], np.ndarray, np.ndarray,
-                                                    np.ndarray, np.ndarray]:
-    """Names, bounds, integrality and semicontinuity of the columns."""
+                                                    np.ndarray]:
+    """Names, bounds and integrality of the columns."""
     if section is None:
-        return [], np.zeros(0), np.zeros(0), np.zeros(0, bool), np.zeros(0, bool)
-    names, lower, upper, integer, semi = [], [], [], [], []
+        return [], np.zeros(0), np.zeros(0), np.zeros(0, bool)
+    names, lower, upper, integer = [], [], [], []
     for var in _repeated(section.findall("var"), "var"):
         j = len(names)
         kind = var.get("type", "C")
-        if kind not in ("C", "B", "I", "D"):
+        if kind not in ("C", "B", "I"):
             raise OsilError(f"variable {var.get('name', j)} has type {kind!r}; "
-                            "only C, B, I and D (semicontinuous) are supported")
+                            "only C, B and I are supported")
         lo = _number(var.get("lb"), f"lb of variable {j}", 0.0)
         hi = _number(var.get("ub"), f"ub of variable {j}", 1.0 if kind == "B" else math.inf)
         if kind == "B":
@@ -146,12 +146,10 @@ def _variables(section: ET.Element | None) -> tuple[list[str], np.ndarray, np.nd
         lower.append(lo)
         upper.append(hi)
         integer.append(kind in ("B", "I"))
-        semi.append(kind == "D")
     declared = section.get("numberOfVariables")
     if declared is not None and _integer(declared, "numberOfVariables") != len(names):
         raise OsilError(f"numberOfVariables is {declared} but {len(names)} <var> are given")
-    return (names, np.array(lower, float), np.array(upper, float), np.array(integer, bool),
-            np.array(semi, bool))
+    return names, np.array(lower, float), np.array(upper, float), np.array(integer, bool)
 
 
 def _objective(section: ET.Element | None, n: int) -> tuple[bool, float, np.ndarray]:
