@@ -42,6 +42,13 @@ class SolveOptions:
     #: How a convex quadratic objective is relaxed at the nodes: HiGHS's QP solver ("qp")
     #: or an epigraph row linearised into the LP ("outer").
     quadratic_objective: str = "qp"
+    #: With nonlinear rows: solve the continuous NLP at the root and linearise at its
+    #: optimum before the first LP.
+    root_nlp: bool = True
+    #: With nonlinear rows: also solve the NLP over every node's domain whose LP point
+    #: still violates a row after the cut rounds, and linearise at its optimum (an NLP
+    #: bound per node instead of outer approximation alone).
+    node_nlp: bool = False
 
     def __post_init__(self) -> None:
         if self.time_limit is None:
