@@ -7,7 +7,6 @@ side is not convex never get cuts here (they would cut off feasible points)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +38,8 @@ class OuterApproximation:
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
-        self.blocks = [(block, *block.convex_sides()) for block in problem.nonlinear]
+        self.blocks = [(block, *block.convex_sides(), _integer_squares(block, problem))
+                       for block in problem.nonlinear]
         self.generated = 0
 
     def cuts(self, x: np.ndarray, lower: np.ndarray, upper: np.ndarray,
@@ -48,8 +48,7 @@ class OuterApproximation:
         ``threshold`` (a negative threshold also linearises nearly active sides, as at an
         NLP optimum); None when there is nothing to add. ``lower``/``upper`` (the global
         column bounds) let tiny coefficients be dropped safely."""
-        pieces = [self._block_cuts(block, upper_ok, lower_ok, x, lower, upper, threshold)
-                  for block, upper_ok, lower_ok in self.blocks]
+        pieces = [self._block_cuts(*entry, x, lower, upper, threshold) for entry in self.blocks]
         pieces = [p for p in pieces if p is not None]
         if not pieces:
             return None
@@ -59,7 +58,8 @@ class OuterApproximation:
         self.generated += cuts.count
         return cuts
 
-    def _block_cuts(self, block, upper_ok: np.ndarray, lower_ok: np.ndarray, x: np.ndarray,
+    def _block_cuts(self, block, upper_ok: np.ndarray, lower_ok: np.ndarray,
+                    squares: dict[int, tuple[np.ndarray, np.ndarray]], x: np.ndarray,
                     col_lower: np.ndarray, col_upper: np.ndarray,
                     threshold: float) -> Cuts | None:
         with np.errstate(all="ignore"):
@@ -75,55 +75,56 @@ class OuterApproximation:
         if above.size == 0 and below.size == 0:
             return None
         jacobian = sp.csr_matrix(block.function.jacobian(x))
-        pieces = []
-        for rows, sign, bound in ((above, 1.0, block.upper), (below, -1.0, block.lower)):
-            if rows.size:
-                gradient = sign * jacobian[rows]
-                rhs = sign * (bound[rows] - values[rows]) + gradient @ x
-                if sign > 0:
-                    gradient, rhs = self._integer_secants(block.function, rows, gradient, rhs, x)
-                pieces.append(_clean(gradient, rhs, col_lower, col_upper))
-        rows = sp.vstack([p[0] for p in pieces], format="csr")
-        rhs = np.concatenate([p[1] for p in pieces])
-        keep = (np.diff(rows.indptr) > 0) & np.isfinite(rhs)
+        rows = np.concatenate([above, below])
+        sign = np.concatenate([np.ones(above.size), -np.ones(below.size)])
+        gradient = sign[:, None] * jacobian[rows].toarray()
+        bound = np.concatenate([block.upper[above], block.lower[below]])
+        rhs = sign * (bound - values[rows]) + gradient @ x
+        for k, row in enumerate(above):
+            if row in squares:
+                _apply_secants(gradient[k], rhs, k, *squares[row], x)
+        rhs = _drop_tiny(gradient, rhs, col_lower, col_upper)
+        keep = np.any(gradient != 0.0, axis=1) & np.isfinite(rhs)
         if not keep.any():
             return None
-        return Cuts(rows[keep], np.full(int(keep.sum()), -np.inf), rhs[keep])
+        return Cuts(sp.csr_matrix(gradient[keep]), np.full(int(keep.sum()), -np.inf), rhs[keep])
 
 
-    def _integer_secants(self, function, rows: np.ndarray, gradient: sp.csr_matrix,
-                         rhs: np.ndarray, x: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Strengthen upper-side cuts: a term ``½h·x_j²`` (h > 0) of an integer column
-        alone in its row lies above its secant between ``k = floor(x_j)`` and ``k + 1`` at
-        every integer, so the secant replaces the tangent at ``x_j``."""
-        if not hasattr(function, "separable_squares"):
-            return gradient, rhs
-        gradient = sp.lil_matrix(gradient)
-        rhs = rhs.copy()
-        for k, row in enumerate(rows):
-            cols, h = function.separable_squares(int(row))
-            use = self.problem.integrality[cols] & (h > 0)
-            for j, hj in zip(cols[use], h[use], strict=True):
-                floor = math.floor(x[j])
-                gradient[k, j] += 0.5 * hj * (2 * floor + 1) - hj * x[j]
-                rhs[k] += 0.5 * hj * (floor * (floor + 1) - x[j] ** 2)
-        return sp.csr_matrix(gradient), rhs
+def _integer_squares(block, problem: Problem) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per row of ``block``: its separable squares ``½h·x_j²`` (h > 0) on integer columns."""
+    if not hasattr(block.function, "separable_squares"):
+        return {}
+    squares = {}
+    for row in range(block.n_rows):
+        cols, h = block.function.separable_squares(row)
+        use = problem.integrality[cols] & (h > 0)
+        if use.any():
+            squares[row] = (cols[use], h[use])
+    return squares
 
 
-def _clean(gradient: sp.csr_matrix, rhs: np.ndarray, lower: np.ndarray,
-           upper: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-    """``gradient @ x <= rhs`` with negligible coefficients removed and the right-hand
-    side loosened by what they could contribute (so the cut stays valid)."""
-    gradient = sp.csr_matrix(gradient, copy=True)
-    rhs = rhs.copy()
-    row_of = np.repeat(np.arange(gradient.shape[0]), np.diff(gradient.indptr))
-    largest = np.zeros(gradient.shape[0])
-    np.maximum.at(largest, row_of, np.abs(gradient.data))
-    tiny = np.abs(gradient.data) < _TINY_COEFFICIENT * np.maximum(largest[row_of], 1e-300)
-    if tiny.any():
-        cols, coef = gradient.indices[tiny], gradient.data[tiny]
-        worst = np.where(coef > 0, coef * lower[cols], coef * upper[cols])
-        np.add.at(rhs, row_of[tiny], -np.where(np.isfinite(worst), worst, -np.inf))
-        gradient.data[tiny] = 0.0
-        gradient.eliminate_zeros()
-    return gradient, rhs
+def _apply_secants(gradient: np.ndarray, rhs: np.ndarray, k: int, cols: np.ndarray,
+                   h: np.ndarray, x: np.ndarray) -> None:
+    """Strengthen an upper-side cut in place: a term ``½h·x_j²`` of an integer column alone
+    in its row lies above its secant between ``f = floor(x_j)`` and ``f + 1`` at every
+    integer, so that secant replaces the tangent at ``x_j``."""
+    floor = np.floor(x[cols])
+    gradient[cols] += 0.5 * h * (2 * floor + 1) - h * x[cols]
+    rhs[k] += float(np.sum(0.5 * h * (floor * (floor + 1) - x[cols] ** 2)))
+
+
+def _drop_tiny(gradient: np.ndarray, rhs: np.ndarray, lower: np.ndarray,
+               upper: np.ndarray) -> np.ndarray:
+    """Zero the negligible coefficients of the cuts ``gradient @ x <= rhs`` (in place) and
+    return the right-hand sides loosened by what those terms could contribute, so every
+    cut stays valid."""
+    largest = np.abs(gradient).max(axis=1, keepdims=True)
+    tiny = (gradient != 0.0) & (np.abs(gradient) < _TINY_COEFFICIENT * largest)
+    if not tiny.any():
+        return rhs
+    coef = np.where(tiny, gradient, 0.0)
+    with np.errstate(invalid="ignore"):
+        least = np.where(coef > 0, coef * lower, np.where(coef < 0, coef * upper, 0.0))
+    least = np.where(np.isnan(least), -np.inf, least)
+    gradient[tiny] = 0.0
+    return rhs - least.sum(axis=1)
