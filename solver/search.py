@@ -34,6 +34,7 @@ from branchwise.solver.propagation import ActivityPropagator, reduced_cost_bound
 from branchwise.solver.rens import Rens
 from branchwise.solver.result import SolveReport
 from branchwise.solver.rins import Rins
+from branchwise.solver.smoothing import ScholtesHeuristic
 from branchwise.solver.sos import most_violated_sos, sos_children
 from branchwise.solver.timers import Timers
 from branchwise.solver.tree import BoundChange, Node, NodeQueue
@@ -98,6 +99,8 @@ class Search:
             GuidedDiving(self.lp, self.integer_cols, options.dive_frequency, incumbent_x),
             Rins(problem, self.integer_cols, options, incumbent_x, self.deadline),
         ]
+        if problem.sos1 and self.nonlinear:
+            self.heuristics.append(ScholtesHeuristic(problem, self.deadline))
         if options.feasibility_pump:
             self.heuristics.insert(2, FeasibilityPump(problem, self.lp, self.integer_cols))
         self.separators = [GomorySeparator(problem.integrality), MIRSeparator(),
@@ -169,7 +172,7 @@ class Search:
         """Solve the root LP, add cuts, run the root heuristics and fix by reduced costs;
         a status string when the search ends right there."""
         self.lp.set_bounds(self.root_lower, self.root_upper)
-        if self.nlp is not None:
+        if self.nlp is not None and self.options.root_nlp:
             self._root_nlp()
         result = self._solve_relaxation(_OA_ROUNDS_ROOT)
         self.root_iterations = result.iterations
@@ -515,8 +518,13 @@ class Search:
             return result
         for _ in range(oa_rounds):
             if result.status != "optimal" or not self._add_outer_cuts(result.x):
-                break
+                return result
             result = self._solve_lp()
+        if self.options.node_nlp and result.status == "optimal" and self.nodes:
+            with self.timers.timing("nlp"):
+                nlp = self.nlp.solve(self.lp.lower, self.lp.upper, result.x)
+            if nlp.x is not None and self._add_outer_cuts(nlp.x, _OA_ACTIVE):
+                result = self._solve_lp()
         return result
 
     def _solve_lp(self) -> LPSolution:
