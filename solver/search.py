@@ -99,7 +99,7 @@ class Search:
             GuidedDiving(self.lp, self.integer_cols, options.dive_frequency, incumbent_x),
             Rins(problem, self.integer_cols, options, incumbent_x, self.deadline),
         ]
-        if problem.sos1 and self.nonlinear:
+        if problem.sos1 and (self.nonlinear or self.lp.is_qp):
             self.heuristics.append(ScholtesHeuristic(problem, self.deadline))
         if options.feasibility_pump:
             self.heuristics.insert(2, FeasibilityPump(problem, self.lp, self.integer_cols))
