@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from branchwise.io import ProblemFileError, read_osil
+from branchwise.io import ProblemFileError, load_problem, read_osil
 from branchwise.io.osil import parse_osil
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -62,3 +62,10 @@ def test_refused_input_is_named(tmp_path: Path, change: tuple[str, str], message
     with pytest.raises(ProblemFileError, match=message.replace("(", r"\(")) as error:
         read_osil(tmp_path / "bad.osil")
     assert "bad.osil" in str(error.value)
+
+
+def test_unknown_file_type_lists_every_readable_one(tmp_path: Path):
+    (tmp_path / "model.nl").write_text("g3 0 1 0\n")
+    with pytest.raises(ProblemFileError, match=r"model\.nl: cannot read this file type") as error:
+        load_problem(tmp_path / "model.nl")
+    assert ".osil" in str(error.value) and ".mps.gz" in str(error.value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from branchwise.io.files import ProblemFileError, read_problem, write_problem
+from branchwise.io.files import READABLE, ProblemFileError, read_problem, write_problem
 from branchwise.io.mps import quadratic_sections, read_mps
 from branchwise.io.osil import read_osil
 from branchwise.io.pyfile import describe, load_python_problem
@@ -47,6 +47,9 @@ def load_problem(path: str | Path) -> Problem:
     """The :class:`Problem` in any problem file: .mps, .mps.gz, .lp, .osil or a ``.py`` model."""
     model = load_model(path)
     if model is None:
+        if not str(path).lower().endswith(READABLE):
+            raise ProblemFileError(f"{path}: cannot read this file type "
+                                   f"(use {', '.join((*READABLE, '.osil', '.py'))})")
         return read_problem(path)
     try:
         problem = model.to_problem()
