@@ -47,7 +47,7 @@ def _solve(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.output}: its folder does not exist")
     options = SolveOptions(
         time_limit=args.time_limit, node_limit=args.node_limit, gap=args.gap,
-        threads=args.threads, log=not (args.quiet or args.json),
+        threads=args.threads, log=not (args.quiet or args.json), nonconvex=args.nonconvex,
     )
     names, report, _ = solve_file(args.file, options)
     if args.output:
@@ -75,7 +75,7 @@ def solve_file(path: str | Path, options: SolveOptions) -> SolvedFile:
     if isinstance(model, Model):
         result = model.solve(time_limit=options.time_limit, gap=options.gap,
                              node_limit=options.node_limit, threads=options.threads,
-                             log=options.log)
+                             log=options.log, nonconvex=options.nonconvex)
         report = replace(result.report, status=result.status, x=result.x,
                          objective=result.objective, time=result.time,
                          verified=result.verified)
@@ -168,6 +168,9 @@ def _parser() -> argparse.ArgumentParser:
     solve_cmd.add_argument("--node-limit", type=_non_negative(int), default=None,
                            metavar="N", help="nodes before stopping (default: none)")
     solve_cmd.add_argument("--threads", type=_positive(int), default=1, metavar="K")
+    solve_cmd.add_argument("--nonconvex", choices=("error", "heuristic"), default="error",
+                           help="a nonconvex model is refused (error) or searched without "
+                                "proof of optimality (heuristic)")
     solve_cmd.add_argument("--output", metavar="SOL", help="write the solution to this file")
     solve_cmd.add_argument("--json", action="store_true",
                            help="print one JSON object on stdout instead of the summary")

@@ -34,7 +34,7 @@ from branchwise.nlrows import nonlinear_rows
 from branchwise.problem import Problem
 from branchwise.relaxations import REFORMULATIONS, Reformulation, reformulate
 from branchwise.result import Result
-from branchwise.smooth import NonconvexError
+from branchwise.smooth import NONCONVEX_ADVICE, NonconvexError
 from branchwise.solver import SolveOptions, SolveReport, solve
 from branchwise.tolerances import INTEGRALITY, RELATIVE_GAP, STRICT_GAP
 
@@ -532,21 +532,16 @@ def _requirement(value: object) -> Any:
 def _require_convex(ref: Reformulation) -> None:
     """Raise NonconvexError naming the first constraint (or the objective) whose rows the
     convexity rules cannot prove convex."""
-    problem = ref.problem
-    if problem.is_convex():
+    parts = ref.problem.nonconvex_parts()
+    if not parts:
         return
-    culprit = "the objective"
-    for block in problem.nonlinear:
-        upper_ok, lower_ok = block.convex_sides()
-        bad = ~(upper_ok & lower_ok)
-        if bad.any() and block.names[int(bad.argmax())] != ref.objective_row:
-            culprit = f"constraint {block.names[int(bad.argmax())]!r}"
-            break
+    rows = [p for p in parts if p not in ("objective", ref.objective_row)]
+    culprit = f"constraint {rows[0]!r}" if rows else "the objective"
     raise NonconvexError(
         f"{culprit} is not proven convex (by the rules for exp, log, powers, norms, products "
         "and quadratic forms over the variables' bounds), so branch-and-bound cannot prove "
-        "optimality: reformulate it, tighten the bounds that decide its sign, or solve with "
-        "nonconvex='heuristic' to search for a good solution without that proof")
+        f"optimality: reformulate it, tighten the bounds that decide its sign, or "
+        f"{NONCONVEX_ADVICE}")
 
 
 def _members(variables: Any) -> list[Any]:

@@ -157,12 +157,21 @@ class Problem:
     def is_convex(self) -> bool:
         """True when the continuous relaxation is convex: a positive semidefinite ``Q``
         (negative semidefinite when maximising) and only convex nonlinear rows."""
+        return not self.nonconvex_parts()
+
+    def nonconvex_parts(self) -> list[str]:
+        """What keeps the relaxation from being convex: ``"objective"`` for a ``Q`` of the
+        wrong curvature, then the names of nonlinear rows with a side that is not convex."""
+        parts = []
         if self.Q is not None and self.Q.nnz:
             convex, concave = QuadraticFunction([self.Q], sp.csr_matrix((1, self.n_cols)))\
                 .curvature()
             if not (concave if self.maximize else convex)[0]:
-                return False
-        return all(block.is_convex() for block in self.nonlinear)
+                parts.append("objective")
+        for block in self.nonlinear:
+            upper_ok, lower_ok = block.convex_sides()
+            parts += [block.names[i] for i in np.flatnonzero(~(upper_ok & lower_ok))]
+        return parts
 
     def is_feasible(self, x: np.ndarray, tol: float = FEASIBILITY) -> bool:
         """True when ``x`` satisfies rows, bounds and integrality within ``tol``."""

@@ -141,6 +141,11 @@ class NonlinearRows:
         return np.where(np.isfinite(values), np.maximum(excess, 0.0), np.inf)
 
 
+#: How to go on when a problem is refused as nonconvex.
+NONCONVEX_ADVICE = ("solve with nonconvex='heuristic', or --nonconvex heuristic on the command "
+                    "line, to search for a good solution without proof of optimality")
+
+
 class NonconvexError(ValueError):
     """A problem's continuous relaxation is not convex, so branch-and-bound over its
     relaxations proves nothing; solve with ``nonconvex="heuristic"`` to search anyway."""

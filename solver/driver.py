@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from branchwise.problem import Problem
-from branchwise.smooth import NonconvexError, QuadraticFunction
+from branchwise.smooth import NONCONVEX_ADVICE, NonconvexError, QuadraticFunction
 from branchwise.solver.epigraph import objective_as_row
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.presolve import Presolve
@@ -39,10 +39,12 @@ def _blas_threads() -> ThreadpoolController:
 
 
 def _solve(problem: Problem, options: SolveOptions) -> SolveReport:
-    if options.nonconvex == "error" and not problem.is_convex():
-        raise NonconvexError(f"{_nonconvex_part(problem)} is not convex: branch-and-bound "
-                             "cannot prove a bound (solve with nonconvex='heuristic' to "
-                             "search for a good solution anyway)")
+    nonconvex = problem.nonconvex_parts() if options.nonconvex == "error" else []
+    if nonconvex:
+        part = "the quadratic objective" if nonconvex[0] == "objective" else \
+            f"nonlinear row {nonconvex[0]}"
+        raise NonconvexError(f"{part} is not convex: branch-and-bound cannot prove a bound "
+                             f"({NONCONVEX_ADVICE})")
     if _objective_goes_to_a_row(problem, options):
         return _with_objective_row(problem, options)
     if (not options.presolve or problem.Q is not None or problem.has_sos
@@ -93,16 +95,6 @@ def _without_presolve(problem: Problem, options: SolveOptions, started: float,
     remaining = options.time_limit - (time.perf_counter() - started)
     report = Search(problem, replace(options, time_limit=max(remaining, 1e-3))).run()
     return replace(report, time=time.perf_counter() - started, stats={**report.stats, **stats})
-
-
-def _nonconvex_part(problem: Problem) -> str:
-    """A name for the first part of ``problem`` that is not convex."""
-    for block in problem.nonlinear:
-        upper_ok, lower_ok = block.convex_sides()
-        bad = ~(upper_ok & lower_ok)
-        if bad.any():
-            return f"nonlinear row {block.names[int(bad.argmax())]}"
-    return "the quadratic objective"
 
 
 def _objective_goes_to_a_row(problem: Problem, options: SolveOptions) -> bool:

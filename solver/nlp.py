@@ -8,6 +8,8 @@ continuous part."""
 
 from __future__ import annotations
 
+import math
+import time
 import warnings
 from dataclasses import dataclass, replace
 
@@ -38,8 +40,10 @@ class NlpResult:
 class NlpRelaxation:
     """The problem's continuous relaxation, minimised, ready to solve over any bounds."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, deadline: float = math.inf) -> None:
+        """``deadline`` (a ``time.perf_counter()`` value) stops any SLSQP run past it."""
         self.problem = problem
+        self.deadline = deadline
         self.sign = -1.0 if problem.maximize else 1.0
         self.c = self.sign * problem.c
         self.Q = None if problem.Q is None or not problem.Q.nnz else self.sign * problem.Q
@@ -83,9 +87,14 @@ class NlpRelaxation:
             warnings.simplefilter("ignore", RuntimeWarning)
             solution = minimize(fun, base[free], jac=True, method="SLSQP", bounds=bounds,
                                 constraints=constraints,
-                                options={"maxiter": _MAX_ITERATIONS, "ftol": NLP_TOLERANCE})
+                                options={"maxiter": _MAX_ITERATIONS, "ftol": NLP_TOLERANCE},
+                                callback=self._stop_at_deadline)
         x = embed.full(np.clip(solution.x, lower[free], upper[free]))
         return self._judge(x, converged=bool(solution.success))
+
+    def _stop_at_deadline(self, _: object) -> None:
+        if time.perf_counter() > self.deadline:
+            raise StopIteration
 
     def _judge(self, x: np.ndarray, converged: bool = True) -> NlpResult:
         """The result for point ``x``: optimal when SLSQP converged to a feasible point."""

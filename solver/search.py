@@ -87,7 +87,7 @@ class Search:
         self.lp = NodeLP(problem)
         self.nonlinear = problem.has_nonlinear_rows
         self.outer = OuterApproximation(problem) if self.nonlinear else None
-        self.nlp = NlpRelaxation(problem) if self.nonlinear else None
+        self.nlp = NlpRelaxation(problem, self.deadline) if self.nonlinear else None
         self.incumbent = Incumbent(problem, self.lp, self.integer_cols, options, self.nlp)
         self.queue = NodeQueue()
         self.branching = ReliabilityBranching(self.lp, self.integer_cols, options)

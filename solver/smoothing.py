@@ -33,8 +33,7 @@ SMOOTHING_SEQUENCE = tuple(10.0 ** -k for k in range(9))
 def scholtes_point(problem: Problem, start: np.ndarray | None,
                    time_limit: float) -> np.ndarray | None:
     """A point satisfying ``problem`` found by Scholtes' regularisation from ``start``
-    (0 projected on the bounds when None), or None when it finds none (the time limit is
-    checked between the NLPs)."""
+    (0 projected on the bounds when None), or None when it finds none in ``time_limit``."""
     deadline = time.perf_counter() + time_limit
     smooth = replace(problem, sos1=[], sos2=[])
     products = _pair_products(problem)
@@ -45,7 +44,7 @@ def scholtes_point(problem: Problem, start: np.ndarray | None,
             return None
         smoothing = NonlinearRows(products, -t, t, [f"smoothing{k}" for k in range(products.n_out)])
         regularised = replace(smooth, nonlinear=[*problem.nonlinear, smoothing])
-        x = NlpRelaxation(regularised).solve(lower, upper, x).x
+        x = NlpRelaxation(regularised, deadline).solve(lower, upper, x).x
         if x is None:
             return None
         if np.abs(products.value(x)).max(initial=0.0) <= FEASIBILITY:
@@ -53,7 +52,7 @@ def scholtes_point(problem: Problem, start: np.ndarray | None,
     lower, upper = _snapped_bounds(problem, x)
     if np.any(lower > upper):
         return None
-    x = NlpRelaxation(smooth).solve(lower, upper, x).x
+    x = NlpRelaxation(smooth, deadline).solve(lower, upper, x).x
     return x if x is not None and problem.violation(x)[0] <= FEASIBILITY else None
 
 

@@ -211,3 +211,20 @@ def test_convert_a_model_file(tmp_path):
     pytest.importorskip("branchwise.model")
     assert main(["convert", str(DATA / "tiny_model.py"), str(tmp_path / "tiny.mps")]) == 0
     assert highs_optimum(tmp_path / "tiny.mps") == pytest.approx(9.5)
+
+
+MPEC = Path(__file__).resolve().parents[1] / "problems" / "mpec"
+
+
+def test_nonconvex_model_is_refused_with_the_way_out():
+    assert_bad_input(run_cli("solve", MPEC / "dempe.py"), "not proven convex",
+                     "--nonconvex heuristic")
+
+
+def test_nonconvex_model_searched_heuristically_proves_nothing():
+    # dempe's optimal value 28.25 is an infimum no point attains; a verified point comes
+    # back with status "feasible" and no bound.
+    report = solve_json(MPEC / "dempe.py", "--nonconvex", "heuristic", "--time-limit", "30")
+    assert report["status"] == "feasible"
+    assert report["bound"] is None
+    assert report["objective"] >= 28.25 - 1e-6
