@@ -47,7 +47,6 @@ class NlpRelaxation:
         self.sign = -1.0 if problem.maximize else 1.0
         self.c = self.sign * problem.c
         self.Q = None if problem.Q is None or not problem.Q.nnz else self.sign * problem.Q
-        self.A = problem.A.tocsr()
 
     def objective(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """Internal objective (minimised, no offset) and its gradient at ``x``."""
@@ -105,19 +104,27 @@ class NlpRelaxation:
         return NlpResult("infeasible" if converged else "failed", None, objective)
 
     def _constraints(self, embed: _Embedding) -> list[dict]:
-        """SLSQP constraint dicts (``fun(z) >= 0`` or ``== 0``) for every finite row side."""
+        """SLSQP constraint dicts over every finite row side: one for the equalities
+        (``f - b == 0``), one for the inequalities (``u - f >= 0``, ``f - l >= 0``), all rows
+        evaluated together once per point."""
+        rows = _StackedRows(self.problem, embed)
+        lower, upper = rows.lower, rows.upper
+        equal = np.isfinite(lower) & (lower == upper)
+        above = np.flatnonzero(np.isfinite(upper) & ~equal)
+        below = np.flatnonzero(np.isfinite(lower) & ~equal)
+        equal = np.flatnonzero(equal)
+        sign = np.concatenate([-np.ones(above.size), np.ones(below.size)])
+        sides = np.concatenate([above, below])
+        bound = np.concatenate([upper[above], lower[below]])
         constraints = []
-        for function, jacobian, lower, upper in self._row_blocks():
-            constraints += _sides(function, jacobian, lower, upper, embed)
+        if equal.size:
+            constraints.append({"type": "eq", "fun": lambda z: rows.values(z)[equal] - lower[equal],
+                                "jac": lambda z: rows.jacobian(z)[equal]})
+        if sides.size:
+            constraints.append({"type": "ineq",
+                                "fun": lambda z: sign * (rows.values(z)[sides] - bound),
+                                "jac": lambda z: sign[:, None] * rows.jacobian(z)[sides]})
         return constraints
-
-    def _row_blocks(self):
-        """(value, Jacobian, lower, upper) for the linear rows and each nonlinear block."""
-        A = self.A  # noqa: N806
-        if A.shape[0]:
-            yield (lambda x: A @ x), (lambda x: A), self.problem.row_lower, self.problem.row_upper
-        for block in self.problem.nonlinear:
-            yield block.function.value, block.function.jacobian, block.lower, block.upper
 
 
 class _Embedding:
@@ -132,32 +139,36 @@ class _Embedding:
         return x
 
 
-def _sides(function, jacobian, lower: np.ndarray, upper: np.ndarray,
-           embed: _Embedding) -> list[dict]:
-    """Equality rows as ``f - b == 0``, other finite sides as ``u - f >= 0``, ``f - l >= 0``."""
-    equal = np.isfinite(lower) & (lower == upper)
-    has_upper = np.isfinite(upper) & ~equal
-    has_lower = np.isfinite(lower) & ~equal
-    constraints = []
-    for mask, sign, bound, kind in ((equal, 1.0, lower, "eq"), (has_upper, -1.0, upper, "ineq"),
-                                    (has_lower, 1.0, lower, "ineq")):
-        rows = np.flatnonzero(mask)
-        if rows.size == 0:
-            continue
-        constraints.append({
-            "type": kind,
-            "fun": lambda z, r=rows, s=sign, b=bound: s * (function(embed.full(z))[r] - b[r]),
-            "jac": lambda z, r=rows, s=sign: s * _rows_over(jacobian(embed.full(z)), r, embed.free),
-        })
-    return constraints
+class _StackedRows:
+    """The linear rows and every nonlinear block as one vector function of the free
+    columns, with dense Jacobians; the last point's values and Jacobian are kept, since
+    SLSQP asks for both sides' functions at the same point."""
 
+    def __init__(self, problem: Problem, embed: _Embedding) -> None:
+        self.A, self.blocks, self.embed = problem.A, problem.nonlinear, embed
+        self.linear_jacobian = self.A[:, embed.free].toarray()
+        self.lower = np.concatenate([problem.row_lower, *[b.lower for b in self.blocks]])
+        self.upper = np.concatenate([problem.row_upper, *[b.upper for b in self.blocks]])
+        self._values_at: np.ndarray | None = None
+        self._jacobian_at: np.ndarray | None = None
+        self._values = self._jacobian = np.zeros(0)
 
-def _rows_over(matrix: sp.spmatrix | np.ndarray, rows: np.ndarray, cols: np.ndarray
-               ) -> np.ndarray:
-    """The dense block ``matrix[rows][:, cols]``, sliced before densifying."""
-    if sp.issparse(matrix):
-        return sp.csr_matrix(matrix)[rows][:, cols].toarray()
-    return np.asarray(matrix)[np.ix_(rows, cols)]
+    def values(self, z: np.ndarray) -> np.ndarray:
+        if self._values_at is None or not np.array_equal(z, self._values_at):
+            x = self.embed.full(z)
+            self._values = np.concatenate([self.A @ x, *[b.function.value(x)
+                                                         for b in self.blocks]])
+            self._values_at = z.copy()
+        return self._values
+
+    def jacobian(self, z: np.ndarray) -> np.ndarray:
+        if self._jacobian_at is None or not np.array_equal(z, self._jacobian_at):
+            x = self.embed.full(z)
+            nonlinear = [sp.csr_matrix(b.function.jacobian(x))[:, self.embed.free].toarray()
+                         for b in self.blocks]
+            self._jacobian = np.vstack([self.linear_jacobian, *nonlinear])
+            self._jacobian_at = z.copy()
+        return self._jacobian
 
 
 def _none_if_inf(values: np.ndarray) -> list[float | None]:
