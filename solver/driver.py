@@ -13,6 +13,7 @@ from threadpoolctl import ThreadpoolController
 from branchwise.problem import Problem
 from branchwise.smooth import NONCONVEX_ADVICE, NonconvexError, QuadraticFunction
 from branchwise.solver.epigraph import objective_as_row
+from branchwise.solver.merge_rows import merge_quadratic_blocks
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.presolve import Presolve
 from branchwise.solver.result import SolveReport
@@ -39,6 +40,7 @@ def _blas_threads() -> ThreadpoolController:
 
 
 def _solve(problem: Problem, options: SolveOptions) -> SolveReport:
+    problem = merge_quadratic_blocks(problem)
     nonconvex = problem.nonconvex_parts() if options.nonconvex == "error" else []
     if nonconvex:
         part = "the quadratic objective" if nonconvex[0] == "objective" else \
