@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from branchwise.problem import Problem
 from branchwise.smooth import NonconvexError, NonlinearRows, QuadraticFunction
 from branchwise.solver import SolveOptions, solve
+from branchwise.solver.merge_rows import merge_quadratic_blocks
 from branchwise.solver.outer_approximation import OuterApproximation
 from branchwise.tolerances import FEASIBILITY
 
@@ -165,3 +166,22 @@ def test_outer_approximation_cuts_keep_every_feasible_integer_point(seed: int) -
         x = np.array(point, dtype=float)
         if problem.violation(x)[0] <= 0.0:
             assert np.all(cuts.rows @ x <= cuts.upper + 1e-9)
+
+
+def test_merged_quadratic_blocks_evaluate_like_the_separate_ones() -> None:
+    rng = np.random.default_rng(7)
+    blocks = []
+    for k in range(3):
+        factor = rng.normal(size=(3, 3))
+        function = QuadraticFunction([sp.csr_matrix(factor @ factor.T)],
+                                     sp.csr_matrix(rng.normal(size=(1, 3))), [float(k)])
+        blocks.append(NonlinearRows(function, -np.inf, 1.0 + k, [f"q{k}"]))
+    problem = Problem(c=np.ones(3), A=sp.csr_matrix((0, 3)), row_lower=[], row_upper=[],
+                      col_lower=np.full(3, -2.0), col_upper=np.full(3, 2.0),
+                      integrality=np.zeros(3, bool), nonlinear=blocks)
+    merged = merge_quadratic_blocks(problem)
+    assert len(merged.nonlinear) == 1 and merged.nonlinear[0].names == ["q0", "q1", "q2"]
+    for x in rng.uniform(-2, 2, size=(20, 3)):
+        expected = np.concatenate([b.function.value(x) for b in blocks])
+        assert np.allclose(merged.nonlinear[0].function.value(x), expected)
+        assert problem.violation(x) == pytest.approx(merged.violation(x))
