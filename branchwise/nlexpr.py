@@ -67,7 +67,7 @@ class NlExpr(_Comparisons):
         used = leaf_columns(order)
         if used.size and len(x) <= used.max():
             raise ValueError("the expression uses variables that the solution does not cover")
-        return forward(order, x)[id(self.node)].reshape(self.shape)
+        return forward(order, x)[-1].reshape(self.shape)
 
     def columns(self) -> np.ndarray:
         """The columns the expression reads (sorted, unique)."""

@@ -3,8 +3,10 @@
 
 Values go forward from the leaves. The Jacobian comes from one reverse pass: the output's
 adjoint starts as the sparse identity, each node hands ``adjoint @ local derivative`` to
-its inputs, and each leaf turns what reaches it into rows over the columns. Intervals and
-curvature go forward from the column bounds.
+its inputs, and each leaf turns what reaches it into rows over the columns. Every sparse
+structure in that pass is fixed, so :class:`Reverse` finds them once and each evaluation
+only computes the stored values (scipy.sparse objects per node made it 50x slower).
+Intervals and curvature go forward from the column bounds.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from branchwise.nlnodes import Affine, Curvature, Interval, Node, Quadratic
+from branchwise.sparsekernels import ProductPlan, structure, with_values
 
 
 def postorder(root: Node) -> list[Node]:
@@ -33,35 +36,61 @@ def postorder(root: Node) -> list[Node]:
     return order
 
 
-def forward(order: list[Node], x: np.ndarray) -> dict[int, np.ndarray]:
-    """Every node's value at the column vector ``x`` (NaN outside a domain)."""
-    values: dict[int, np.ndarray] = {}
+def input_slots(order: list[Node]) -> list[list[int]]:
+    """For each node, the positions in ``order`` of its inputs (none for a leaf)."""
+    slot = {id(node): i for i, node in enumerate(order)}
+    return [[slot[id(c)] for c in node.children] for node in order]
+
+
+def forward(order: list[Node], x: np.ndarray, inputs: list[list[int]] | None = None
+            ) -> list[np.ndarray]:
+    """Every node's value at the column vector ``x``, in the order of ``order`` (NaN
+    outside a domain); ``inputs`` are :func:`input_slots`, when already known."""
+    inputs = input_slots(order) if inputs is None else inputs
+    values: list[np.ndarray] = []
     with np.errstate(all="ignore"):
-        for node in order:
-            args = [values[id(c)] for c in node.children] if node.children else [x]
-            values[id(node)] = node.value(args)
+        for node, slots in zip(order, inputs, strict=True):
+            values.append(node.value([values[i] for i in slots] if slots else [x]))
     return values
 
 
-def reverse(order: list[Node], values: dict[int, np.ndarray], x: np.ndarray
-            ) -> sp.csr_matrix:
-    """The Jacobian of ``order[-1]`` (its root) with respect to ``x``, by adjoints."""
-    root = order[-1]
-    adjoints = {id(root): sp.identity(root.size, format="csr")}
-    jacobian = sp.csr_matrix((root.size, len(x)))
-    with np.errstate(all="ignore"):
-        for node in reversed(order):
-            adjoint = adjoints.pop(id(node))
-            inputs = [values[id(c)] for c in node.children] if node.children else [x]
-            derivatives = node.local(inputs, values[id(node)])
-            if not node.children:
-                jacobian = jacobian + adjoint @ derivatives[0]
-                continue
-            for child, derivative in zip(node.children, derivatives, strict=True):
-                passed = adjoint @ derivative
-                previous = adjoints.get(id(child))
-                adjoints[id(child)] = passed if previous is None else previous + passed
-    return sp.csr_matrix(jacobian)
+class Reverse:
+    """The Jacobian of ``order[-1]`` (its root) over ``n`` columns by adjoints whose
+    sparse structures are found once: each evaluation only computes the stored values of
+    each node's adjoint ``d root / d node`` and of the Jacobian (the adjoint of ``x``)."""
+
+    def __init__(self, order: list[Node], n: int, inputs: list[list[int]]) -> None:
+        self.order, self.inputs = order, inputs
+        self.root = len(order) - 1
+        patterns = [node.pattern(n) for node in order]
+        targets = [slots or [len(order)] for slots in inputs]
+        adjoints: list[sp.csr_matrix] = [sp.csr_matrix((order[-1].size, node.size))
+                                         for node in order]
+        adjoints.append(sp.csr_matrix((order[-1].size, n)))
+        adjoints[self.root] = structure(sp.identity(order[-1].size))
+        for i in reversed(range(len(order))):
+            for target, local in zip(targets[i], patterns[i], strict=True):
+                adjoints[target] = structure(adjoints[target]
+                                             + adjoints[i] @ structure(local))
+        self.sizes = [a.nnz for a in adjoints]
+        self.steps = [[(target, ProductPlan(adjoints[i], local, adjoints[target]))
+                       for target, local in zip(targets[i], patterns[i], strict=True)]
+                      for i in range(len(order))]
+        self.jacobian = adjoints[-1]
+
+    def __call__(self, values: list[np.ndarray], x: np.ndarray) -> sp.csr_matrix:
+        """The Jacobian at ``x``, given every node's value there (:func:`forward`)."""
+        adjoints = [np.zeros(size) for size in self.sizes]
+        adjoints[self.root][:] = 1.0
+        with np.errstate(all="ignore"):
+            for i in reversed(range(len(self.order))):
+                if not adjoints[i].size:
+                    continue
+                args = [values[j] for j in self.inputs[i]] if self.inputs[i] else [x]
+                partials = self.order[i].partials(args, values[i])
+                for (target, plan), partial in zip(self.steps[i], partials, strict=True):
+                    adjoints[target] += plan(adjoints[i], partial)
+        return with_values(self.jacobian, adjoints[-1])
 
 
 def analyse(order: list[Node], lower: np.ndarray, upper: np.ndarray
@@ -106,13 +135,18 @@ class ExpressionFunction:
             raise ValueError("the expression reads a column beyond the n given")
         self._columns = used
         self._analysis: tuple[dict, dict] | None = None
+        self._inputs = input_slots(self.order)
+        self._reverse: Reverse | None = None
+        self._last: tuple[bytes, list[np.ndarray]] = (b"", [])
 
     def value(self, x: np.ndarray) -> np.ndarray:
-        return forward(self.order, self._point(x))[id(self.order[-1])]
+        return self._forward(self._point(x))[-1].copy()
 
     def jacobian(self, x: np.ndarray) -> sp.csr_matrix:
         x = self._point(x)
-        return reverse(self.order, forward(self.order, x), x)
+        if self._reverse is None:
+            self._reverse = Reverse(self.order, self.n, self._inputs)
+        return self._reverse(self._forward(x), x)
 
     def curvature(self) -> tuple[np.ndarray, np.ndarray]:
         return self._analyse()[1][id(self.order[-1])]
@@ -128,6 +162,14 @@ class ExpressionFunction:
         if self._analysis is None:
             self._analysis = analyse(self.order, self.lower, self.upper)
         return self._analysis
+
+    def _forward(self, x: np.ndarray) -> list[np.ndarray]:
+        """Every node's value at ``x``, kept for the next call at the same point (the
+        engine asks for values and then the Jacobian at one point)."""
+        key = x.tobytes()
+        if key != self._last[0]:
+            self._last = (key, forward(self.order, x, self._inputs))
+        return self._last[1]
 
     def _point(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)

@@ -1,10 +1,11 @@
 """The node types of a nonlinear expression: a DAG of array-valued smooth operations.
 
 Each node type keeps side by side what it computes and what is known about it: its value
-from its inputs' values, its local derivative (one sparse matrix ``d value / d input`` per
-input), an interval holding its values given its inputs' intervals, and its curvature by
-composition rules from its inputs' curvature and intervals (as CVXPY's atoms do). Values
-are flat float arrays in row-major order; ``shape`` is what users see.
+from its inputs' values, its local derivative (per input, a sparse matrix ``d value / d
+input`` whose structure is fixed once and whose values are given at each point), an
+interval holding its values given its inputs' intervals, and its curvature by composition
+rules from its inputs' curvature and intervals (as CVXPY's atoms do). Values are flat float
+arrays in row-major order; ``shape`` is what users see.
 
 A leaf's one input is the column vector ``x`` itself (its interval: the column bounds):
 affine rows (a LinExpr's rows and constant) or one scalar quadratic (a QuadExpr). Every
@@ -21,6 +22,7 @@ import scipy.sparse as sp
 
 from branchwise.nlatoms import Atom, Curvature, Interval, compose, power
 from branchwise.smooth import CURVATURE_TOLERANCE, QuadraticFunction
+from branchwise.sparsekernels import MatVec, structure
 
 #: ``1/u``, whose image bounds a quotient.
 RECIPROCAL = power(-1.0)
@@ -42,8 +44,14 @@ class Node:
     def value(self, args: list[np.ndarray]) -> np.ndarray:
         raise NotImplementedError
 
-    def local(self, args: list[np.ndarray], out: np.ndarray) -> list[sp.csr_matrix]:
-        """``d out / d input`` for each input, shape ``(size, input size)``."""
+    def pattern(self, n: int) -> list[sp.csr_matrix]:
+        """Where ``d out / d input`` can be nonzero, per input: canonical csr of shape
+        ``(size, input size)`` (a leaf's input is ``x`` of ``n`` columns)."""
+        raise NotImplementedError
+
+    def partials(self, args: list[np.ndarray], out: np.ndarray) -> list[np.ndarray]:
+        """``d out / d input`` at ``args``, per input: the values of the entries that
+        :meth:`pattern` stores, in its order."""
         raise NotImplementedError
 
     def interval(self, args: list[Interval]) -> Interval:
@@ -69,6 +77,7 @@ class Affine(Node):
         self.arrays = (data, indices, indptr)
         self.const = np.asarray(const, dtype=float)
         self._matrices: dict[int, sp.csr_matrix] = {}
+        self._times = MatVec(self.matrix(int(indices.max()) + 1 if len(indices) else 0))
 
     @property
     def is_constant(self) -> bool:
@@ -89,10 +98,13 @@ class Affine(Node):
         return np.unique(indices[data != 0])
 
     def value(self, args: list[np.ndarray]) -> np.ndarray:
-        return self.matrix(len(args[0])) @ args[0] + self.const
+        return self._times(args[0]) + self.const
 
-    def local(self, args: list[np.ndarray], out: np.ndarray) -> list[sp.csr_matrix]:
-        return [self.matrix(len(args[0]))]
+    def pattern(self, n: int) -> list[sp.csr_matrix]:
+        return [self.matrix(n)]
+
+    def partials(self, args: list[np.ndarray], out: np.ndarray) -> list[np.ndarray]:
+        return [self.matrix(len(args[0])).data]
 
     def interval(self, args: list[Interval]) -> Interval:
         lo, hi = map_interval(self.matrix(len(args[0][0])), *args[0])
@@ -113,6 +125,7 @@ class Quadratic(Node):
         self.qi, self.qj, self.qv = qi, qj, qv
         self.linear = linear
         self._functions: dict[int, QuadraticFunction] = {}
+        self._columns = np.unique(np.concatenate([qi, qj, linear.columns()])).astype(np.int64)
 
     def function(self, n: int) -> QuadraticFunction:
         """The quadratic over ``n`` columns (cached per width)."""
@@ -123,13 +136,17 @@ class Quadratic(Node):
         return self._functions[n]
 
     def columns(self) -> np.ndarray:
-        return np.unique(np.concatenate([self.qi, self.qj, self.linear.columns()]))
+        return self._columns
 
     def value(self, args: list[np.ndarray]) -> np.ndarray:
         return self.function(len(args[0])).value(args[0])
 
-    def local(self, args: list[np.ndarray], out: np.ndarray) -> list[sp.csr_matrix]:
-        return [self.function(len(args[0])).jacobian(args[0])]
+    def pattern(self, n: int) -> list[sp.csr_matrix]:
+        used = self.columns()
+        return [sp.csr_matrix((np.ones(used.size), used, [0, used.size]), shape=(1, n))]
+
+    def partials(self, args: list[np.ndarray], out: np.ndarray) -> list[np.ndarray]:
+        return [self.function(len(args[0])).gradients(args[0])[0, self.columns()]]
 
     def interval(self, args: list[Interval]) -> Interval:
         lower, upper = args[0]
@@ -157,15 +174,21 @@ class Linear(Node):
                  shape: tuple[int, ...]) -> None:
         super().__init__(shape)
         self.children = tuple(children)
-        self.maps = [sp.csr_matrix(m) for m in maps]
+        self.maps = [sp.csr_matrix(m, dtype=float, copy=True) for m in maps]
         for m in self.maps:
+            m.sum_duplicates()
             m.eliminate_zeros()
+        self._times = MatVec(sp.hstack(self.maps, format="csr") if self.maps
+                             else sp.csr_matrix((self.size, 0)))
 
     def value(self, args: list[np.ndarray]) -> np.ndarray:
-        return sum((m @ a for m, a in zip(self.maps, args, strict=True)), np.zeros(self.size))
+        return self._times(np.concatenate(args) if args else np.zeros(0))
 
-    def local(self, args: list[np.ndarray], out: np.ndarray) -> list[sp.csr_matrix]:
+    def pattern(self, n: int) -> list[sp.csr_matrix]:
         return self.maps
+
+    def partials(self, args: list[np.ndarray], out: np.ndarray) -> list[np.ndarray]:
+        return [m.data for m in self.maps]
 
     def interval(self, args: list[Interval]) -> Interval:
         parts = [map_interval(m, *a) for m, a in zip(self.maps, args, strict=True)]
@@ -195,8 +218,11 @@ class Product(Node):
     def value(self, args: list[np.ndarray]) -> np.ndarray:
         return args[0] * args[1]
 
-    def local(self, args: list[np.ndarray], out: np.ndarray) -> list[sp.csr_matrix]:
-        return [sp.diags(args[1], format="csr"), sp.diags(args[0], format="csr")]
+    def pattern(self, n: int) -> list[sp.csr_matrix]:
+        return [_diagonal(self.size)] * 2
+
+    def partials(self, args: list[np.ndarray], out: np.ndarray) -> list[np.ndarray]:
+        return [args[1], args[0]]
 
     def interval(self, args: list[Interval]) -> Interval:
         return product_interval(args[0], args[1])
@@ -229,8 +255,11 @@ class Quotient(Node):
     def value(self, args: list[np.ndarray]) -> np.ndarray:
         return args[0] / args[1]
 
-    def local(self, args: list[np.ndarray], out: np.ndarray) -> list[sp.csr_matrix]:
-        return [sp.diags(1.0 / args[1], format="csr"), sp.diags(-out / args[1], format="csr")]
+    def pattern(self, n: int) -> list[sp.csr_matrix]:
+        return [_diagonal(self.size)] * 2
+
+    def partials(self, args: list[np.ndarray], out: np.ndarray) -> list[np.ndarray]:
+        return [1.0 / args[1], -out / args[1]]
 
     def interval(self, args: list[Interval]) -> Interval:
         return product_interval(args[0], RECIPROCAL.image(*args[1]))
@@ -251,9 +280,12 @@ class Norm2(Node):
     def value(self, args: list[np.ndarray]) -> np.ndarray:
         return np.atleast_1d(np.linalg.norm(args[0]))
 
-    def local(self, args: list[np.ndarray], out: np.ndarray) -> list[sp.csr_matrix]:
+    def pattern(self, n: int) -> list[sp.csr_matrix]:
+        return [structure(np.ones((1, self.children[0].size)))]
+
+    def partials(self, args: list[np.ndarray], out: np.ndarray) -> list[np.ndarray]:
         scale = 1.0 / out[0] if out[0] > 0 else 0.0  # 0 is a subgradient at the origin
-        return [sp.csr_matrix(args[0] * scale).reshape(1, -1)]
+        return [args[0] * scale]
 
     def interval(self, args: list[Interval]) -> Interval:
         lo, hi = args[0]
@@ -280,8 +312,11 @@ class Elementwise(Node):
     def value(self, args: list[np.ndarray]) -> np.ndarray:
         return self.atom.f(args[0])
 
-    def local(self, args: list[np.ndarray], out: np.ndarray) -> list[sp.csr_matrix]:
-        return [sp.diags(self.atom.df(args[0]), format="csr")]
+    def pattern(self, n: int) -> list[sp.csr_matrix]:
+        return [_diagonal(self.size)]
+
+    def partials(self, args: list[np.ndarray], out: np.ndarray) -> list[np.ndarray]:
+        return [self.atom.df(args[0])]
 
     def interval(self, args: list[Interval]) -> Interval:
         return self.atom.image(*args[0])
@@ -339,6 +374,11 @@ def product_interval(a: Interval, b: Interval) -> Interval:
 def scale_interval(a: Interval, factor: np.ndarray) -> Interval:
     """Interval of ``factor * a`` for constant factors."""
     return product_interval(a, (factor, factor))
+
+
+def _diagonal(size: int) -> sp.csr_matrix:
+    """The structure of an element-by-element derivative."""
+    return sp.identity(size, format="csr")
 
 
 def _everywhere(size: int, convex: bool, concave: bool) -> Curvature:

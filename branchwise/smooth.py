@@ -60,9 +60,13 @@ class QuadraticFunction:
         return quadratic + self.linear @ x + self.constant
 
     def jacobian(self, x: np.ndarray) -> sp.csr_matrix:
-        gradients = sp.csr_matrix(np.vstack([h @ x for h in self.hessians])) if self.n_out \
-            else sp.csr_matrix((0, self.n))
-        return (gradients + self.linear).tocsr()
+        return sp.csr_matrix(self.gradients(x))
+
+    def gradients(self, x: np.ndarray) -> np.ndarray:
+        """Each row's gradient ``Q_i x + a_i``, as a dense ``(m, n)`` array."""
+        quadratic = np.vstack([h @ x for h in self.hessians]) if self.n_out \
+            else np.zeros((0, self.n))
+        return quadratic + self.linear.toarray()
 
     def curvature(self) -> tuple[np.ndarray, np.ndarray]:
         if self._curvature is None:
