@@ -62,33 +62,34 @@ class NlpRelaxation:
         base = np.where(np.isfinite(base), base, np.where(np.isfinite(lower), lower, 0.0))
         if free.size == 0:
             return replace(self._judge(base), exact=True)
-        result = self._slsqp(base, free, lower, upper)
+        rows = _StackedRows(self.problem, _Embedding(base, free))
+        if rows.fixed_part_violated(base):
+            return NlpResult("infeasible", None, self.objective(base)[0], exact=True)
+        result = self._slsqp(rows, base[free], lower[free], upper[free])
         if result.status != "optimal":  # a stationary start (zero gradients) can stall it
-            centre = np.clip(0.5 * (np.nan_to_num(lower, neginf=-1.0) + np.nan_to_num(
-                upper, posinf=1.0)), lower, upper)
-            retry = self._slsqp(np.where(lower < upper, centre, base), free, lower, upper)
+            centre = 0.5 * (np.nan_to_num(lower, neginf=-1.0) + np.nan_to_num(upper, posinf=1.0))
+            retry = self._slsqp(rows, centre[free], lower[free], upper[free])
             if retry.x is not None:
                 result = retry
         return result
 
-    def _slsqp(self, base: np.ndarray, free: np.ndarray, lower: np.ndarray,
+    def _slsqp(self, rows: _StackedRows, start: np.ndarray, lower: np.ndarray,
                upper: np.ndarray) -> NlpResult:
-        """One SLSQP run over the ``free`` columns from ``base``."""
-        embed = _Embedding(base, free)
-        constraints = self._constraints(embed)
-        bounds = list(zip(_none_if_inf(lower[free]), _none_if_inf(upper[free]), strict=True))
+        """One SLSQP run over the free columns from ``start`` (their values)."""
+        embed = rows.embed
+        bounds = list(zip(_none_if_inf(lower), _none_if_inf(upper), strict=True))
 
         def fun(z: np.ndarray) -> tuple[float, np.ndarray]:
             value, gradient = self.objective(embed.full(z))
-            return value, gradient[free]
+            return value, gradient[embed.free]
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            solution = minimize(fun, base[free], jac=True, method="SLSQP", bounds=bounds,
-                                constraints=constraints,
+            solution = minimize(fun, np.clip(start, lower, upper), jac=True, method="SLSQP",
+                                bounds=bounds, constraints=_constraints(rows),
                                 options={"maxiter": _MAX_ITERATIONS, "ftol": NLP_TOLERANCE},
                                 callback=self._stop_at_deadline)
-        x = embed.full(np.clip(solution.x, lower[free], upper[free]))
+        x = embed.full(np.clip(solution.x, lower, upper))
         return self._judge(x, converged=bool(solution.success))
 
     def _stop_at_deadline(self, _: object) -> None:
@@ -102,29 +103,6 @@ class NlpRelaxation:
         if relaxed <= FEASIBILITY:
             return NlpResult("optimal" if converged else "failed", x, objective)
         return NlpResult("infeasible" if converged else "failed", None, objective)
-
-    def _constraints(self, embed: _Embedding) -> list[dict]:
-        """SLSQP constraint dicts over every finite row side: one for the equalities
-        (``f - b == 0``), one for the inequalities (``u - f >= 0``, ``f - l >= 0``), all rows
-        evaluated together once per point."""
-        rows = _StackedRows(self.problem, embed)
-        lower, upper = rows.lower, rows.upper
-        equal = np.isfinite(lower) & (lower == upper)
-        above = np.flatnonzero(np.isfinite(upper) & ~equal)
-        below = np.flatnonzero(np.isfinite(lower) & ~equal)
-        equal = np.flatnonzero(equal)
-        sign = np.concatenate([-np.ones(above.size), np.ones(below.size)])
-        sides = np.concatenate([above, below])
-        bound = np.concatenate([upper[above], lower[below]])
-        constraints = []
-        if equal.size:
-            constraints.append({"type": "eq", "fun": lambda z: rows.values(z)[equal] - lower[equal],
-                                "jac": lambda z: rows.jacobian(z)[equal]})
-        if sides.size:
-            constraints.append({"type": "ineq",
-                                "fun": lambda z: sign * (rows.values(z)[sides] - bound),
-                                "jac": lambda z: sign[:, None] * rows.jacobian(z)[sides]})
-        return constraints
 
 
 class _Embedding:
@@ -149,9 +127,25 @@ class _StackedRows:
         self.linear_jacobian = self.A[:, embed.free].toarray()
         self.lower = np.concatenate([problem.row_lower, *[b.lower for b in self.blocks]])
         self.upper = np.concatenate([problem.row_upper, *[b.upper for b in self.blocks]])
+        involved = [np.intersect1d(b.function.columns(), embed.free).size > 0
+                    for b in self.blocks]
+        #: Rows that depend on a free column (the others are constants over the box).
+        self.moving = np.concatenate([np.diff(sp.csr_matrix(self.A[:, embed.free]).indptr) > 0,
+                                      *[np.full(b.n_rows, k) for b, k in zip(
+                                          self.blocks, involved, strict=True)]])
         self._values_at: np.ndarray | None = None
         self._jacobian_at: np.ndarray | None = None
         self._values = self._jacobian = np.zeros(0)
+
+    def fixed_part_violated(self, x: np.ndarray) -> bool:
+        """True when a row over fixed columns only is violated at ``x``: nothing in the box
+        can satisfy it."""
+        values = self.values(x[self.embed.free])
+        scale_lo = np.maximum(1.0, np.abs(np.where(np.isfinite(self.lower), self.lower, 0.0)))
+        scale_up = np.maximum(1.0, np.abs(np.where(np.isfinite(self.upper), self.upper, 0.0)))
+        with np.errstate(invalid="ignore"):
+            excess = np.maximum((self.lower - values) / scale_lo, (values - self.upper) / scale_up)
+        return bool(np.any(~self.moving & ~(excess <= FEASIBILITY)))
 
     def values(self, z: np.ndarray) -> np.ndarray:
         if self._values_at is None or not np.array_equal(z, self._values_at):
@@ -169,6 +163,30 @@ class _StackedRows:
             self._jacobian = np.vstack([self.linear_jacobian, *nonlinear])
             self._jacobian_at = z.copy()
         return self._jacobian
+
+
+def _constraints(rows: _StackedRows) -> list[dict]:
+    """SLSQP constraint dicts over every finite side of the rows that move with the free
+    columns: one for the equalities (``f - b == 0``), one for the inequalities
+    (``u - f >= 0``, ``f - l >= 0``), all rows evaluated together once per point."""
+    moving = rows.moving
+    lower, upper = rows.lower, rows.upper
+    equal = moving & np.isfinite(lower) & (lower == upper)
+    above = np.flatnonzero(moving & np.isfinite(upper) & ~equal)
+    below = np.flatnonzero(moving & np.isfinite(lower) & ~equal)
+    equal = np.flatnonzero(equal)
+    sign = np.concatenate([-np.ones(above.size), np.ones(below.size)])
+    sides = np.concatenate([above, below])
+    bound = np.concatenate([upper[above], lower[below]])
+    constraints = []
+    if equal.size:
+        constraints.append({"type": "eq", "fun": lambda z: rows.values(z)[equal] - lower[equal],
+                            "jac": lambda z: rows.jacobian(z)[equal]})
+    if sides.size:
+        constraints.append({"type": "ineq",
+                            "fun": lambda z: sign * (rows.values(z)[sides] - bound),
+                            "jac": lambda z: sign[:, None] * rows.jacobian(z)[sides]})
+    return constraints
 
 
 def _none_if_inf(values: np.ndarray) -> list[float | None]:
