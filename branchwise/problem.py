@@ -159,11 +159,22 @@ class Problem:
         (negative semidefinite when maximising) and only convex nonlinear rows."""
         return not self.nonconvex_parts()
 
+    def objective_over_binaries(self) -> bool:
+        """True when ``Q`` is nonzero and every column it touches is binary."""
+        if self.Q is None or not self.Q.nnz:
+            return False
+        support = np.unique(sp.coo_matrix(self.Q).row)
+        return bool(np.all(self.integrality[support]) and np.all(self.col_lower[support] >= 0)
+                    and np.all(self.col_upper[support] <= 1))
+
     def nonconvex_parts(self) -> list[str]:
         """What keeps the relaxation from being convex: ``"objective"`` for a ``Q`` of the
-        wrong curvature, then the names of nonlinear rows with a side that is not convex."""
+        wrong curvature, then the names of nonlinear rows with a side that is not convex.
+
+        A ``Q`` over binary columns only never counts: on 0/1 points it is linear in the
+        products ``x_i·x_j``, which the engine linearises exactly."""
         parts = []
-        if self.Q is not None and self.Q.nnz:
+        if self.Q is not None and self.Q.nnz and not self.objective_over_binaries():
             convex, concave = QuadraticFunction([self.Q], sp.csr_matrix((1, self.n_cols)))\
                 .curvature()
             if not (concave if self.maximize else convex)[0]:

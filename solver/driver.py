@@ -12,6 +12,7 @@ from threadpoolctl import ThreadpoolController
 
 from branchwise.problem import Problem
 from branchwise.smooth import NONCONVEX_ADVICE, NonconvexError, QuadraticFunction
+from branchwise.solver.binary_products import linearize_binary_objective
 from branchwise.solver.epigraph import objective_as_row
 from branchwise.solver.merge_rows import merge_quadratic_blocks
 from branchwise.solver.options import SolveOptions
@@ -40,6 +41,8 @@ def _blas_threads() -> ThreadpoolController:
 
 
 def _solve(problem: Problem, options: SolveOptions) -> SolveReport:
+    if problem.objective_over_binaries() and not _convex_objective(problem):
+        return _with_columns_dropped(problem, solve(linearize_binary_objective(problem), options))
     problem = merge_quadratic_blocks(problem)
     nonconvex = problem.nonconvex_parts() if options.nonconvex == "error" else []
     if nonconvex:
@@ -104,16 +107,24 @@ def _objective_goes_to_a_row(problem: Problem, options: SolveOptions) -> bool:
     options ask to relax by outer approximation."""
     if problem.Q is None or not problem.Q.nnz:
         return False
-    if options.quadratic_objective == "outer":
-        return True
+    return options.quadratic_objective == "outer" or not _convex_objective(problem)
+
+
+def _convex_objective(problem: Problem) -> bool:
+    """True when ``½xᵀQx`` has the curvature its sense needs (HiGHS's QP can take it)."""
     convex, concave = QuadraticFunction([problem.Q], sp.csr_matrix((1, problem.n_cols)))\
         .curvature()
-    return not (concave if problem.maximize else convex)[0]
+    return bool((concave if problem.maximize else convex)[0])
 
 
 def _with_objective_row(problem: Problem, options: SolveOptions) -> SolveReport:
     """Solve with the quadratic objective as an epigraph row, then drop its column."""
-    report = solve(objective_as_row(problem), options)
+    return _with_columns_dropped(problem, solve(objective_as_row(problem), options))
+
+
+def _with_columns_dropped(problem: Problem, report: SolveReport) -> SolveReport:
+    """A report on an extended problem (extra columns after ``problem``'s) mapped back
+    to ``problem``, its point verified there."""
     if report.x is None:
         return report
     x = report.x[: problem.n_cols]
