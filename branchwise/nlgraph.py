@@ -57,34 +57,42 @@ def forward(order: list[Node], x: np.ndarray, inputs: list[list[int]] | None = N
 class Reverse:
     """The Jacobian of ``order[-1]`` (its root) over ``n`` columns by adjoints whose
     sparse structures are found once: each evaluation only computes the stored values of
-    each node's adjoint ``d root / d node`` and of the Jacobian (the adjoint of ``x``)."""
+    each node's adjoint ``d root / d node`` and of the Jacobian (the adjoint of ``x``).
+    What flows only through constant derivatives from the root (a sum's terms, the
+    linear part of a row) is the same at every point, so it is computed here, once."""
 
     def __init__(self, order: list[Node], n: int, inputs: list[list[int]]) -> None:
         self.order, self.inputs = order, inputs
-        self.root = len(order) - 1
         patterns = [node.pattern(n) for node in order]
         targets = [slots or [len(order)] for slots in inputs]
-        adjoints: list[sp.csr_matrix] = [sp.csr_matrix((order[-1].size, node.size))
-                                         for node in order]
+        adjoints = [sp.csr_matrix((order[-1].size, node.size)) for node in order]
         adjoints.append(sp.csr_matrix((order[-1].size, n)))
-        adjoints[self.root] = structure(sp.identity(order[-1].size))
+        adjoints[-2] = structure(sp.identity(order[-1].size))
         for i in reversed(range(len(order))):
             for target, local in zip(targets[i], patterns[i], strict=True):
                 adjoints[target] = structure(adjoints[target]
                                              + adjoints[i] @ structure(local))
-        self.sizes = [a.nnz for a in adjoints]
-        self.steps = [[(target, ProductPlan(adjoints[i], local, adjoints[target]))
-                       for target, local in zip(targets[i], patterns[i], strict=True)]
-                      for i in range(len(order))]
         self.jacobian = adjoints[-1]
+        self.fixed = [np.zeros(a.nnz) for a in adjoints]
+        self.fixed[-2][:] = 1.0
+        varies = [False] * len(adjoints)
+        self.steps: list[list[tuple[int, ProductPlan]]] = [[] for _ in order]
+        for i in reversed(range(len(order))):
+            varies[i] = varies[i] or not order[i].constant_derivative  # what i hands on
+            for target, local in zip(targets[i], patterns[i], strict=True):
+                plan = ProductPlan(adjoints[i], local, adjoints[target])
+                if varies[i]:
+                    varies[target] = True
+                    self.steps[i].append((target, plan))
+                else:
+                    self.fixed[target] += plan(self.fixed[i], local.data)
 
     def __call__(self, values: list[np.ndarray], x: np.ndarray) -> sp.csr_matrix:
         """The Jacobian at ``x``, given every node's value there (:func:`forward`)."""
-        adjoints = [np.zeros(size) for size in self.sizes]
-        adjoints[self.root][:] = 1.0
+        adjoints = [a.copy() for a in self.fixed]
         with np.errstate(all="ignore"):
             for i in reversed(range(len(self.order))):
-                if not adjoints[i].size:
+                if not self.steps[i]:
                     continue
                 args = [values[j] for j in self.inputs[i]] if self.inputs[i] else [x]
                 partials = self.order[i].partials(args, values[i])

@@ -33,6 +33,9 @@ class Node:
 
     children: tuple[Node, ...] = ()
     label = ""
+    #: Whether ``d out / d input`` is the same at every point: then :meth:`pattern`
+    #: stores its values.
+    constant_derivative = False
 
     def __init__(self, shape: tuple[int, ...]) -> None:
         self.shape = tuple(shape)
@@ -70,6 +73,7 @@ class Affine(Node):
     """``A x + const`` with ``A`` given as scipy CSR-style arrays (a LinExpr's rows)."""
 
     label = "affine"
+    constant_derivative = True
 
     def __init__(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray,
                  const: np.ndarray, shape: tuple[int, ...]) -> None:
@@ -169,6 +173,7 @@ class Linear(Node):
     indexing, reshaping and sums over axes, each ``M_i`` a constant sparse matrix."""
 
     label = "linear"
+    constant_derivative = True
 
     def __init__(self, children: list[Node], maps: list[sp.csr_matrix],
                  shape: tuple[int, ...]) -> None:
