@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -56,8 +57,10 @@ POWER_SHAPES: dict[tuple[str, str], Callable[[np.ndarray, np.ndarray], Verdict]]
 }
 
 
+@cache
 def power(p: float) -> Atom:
-    """``u**p`` for a real ``p`` other than 0 and 1."""
+    """``u**p`` for a real ``p`` other than 0 and 1 (one atom per ``p``: equal atoms let
+    :mod:`~branchwise.nlbatch` merge their nodes)."""
     kind = "real" if p != round(p) else "even" if round(p) % 2 == 0 else "odd"
     reach = "up" if p > 1 else "root" if p > 0 else "down"
 

@@ -122,6 +122,39 @@ def leaf_columns(order: list[Node]) -> np.ndarray:
     return np.unique(np.concatenate(used + [np.zeros(0, np.int64)])).astype(np.int64)
 
 
+class Evaluator:
+    """Values and Jacobian of ``order[-1]`` at points ``x`` of ``n`` columns; the last
+    point's node values are kept (the engine asks for values and then the Jacobian at one
+    point), and the Jacobian's structures are planned at its first call."""
+
+    def __init__(self, order: list[Node], n: int) -> None:
+        self.order, self.n = order, n
+        self._inputs = input_slots(order)
+        self._reverse: Reverse | None = None
+        self._last: tuple[bytes, list[np.ndarray]] = (b"", [])
+
+    def value(self, x: np.ndarray) -> np.ndarray:
+        return self._forward(self._point(x))[-1].copy()
+
+    def jacobian(self, x: np.ndarray) -> sp.csr_matrix:
+        x = self._point(x)
+        if self._reverse is None:
+            self._reverse = Reverse(self.order, self.n, self._inputs)
+        return self._reverse(self._forward(x), x)
+
+    def _forward(self, x: np.ndarray) -> list[np.ndarray]:
+        key = x.tobytes()
+        if key != self._last[0]:
+            self._last = (key, forward(self.order, x, self._inputs))
+        return self._last[1]
+
+    def _point(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if x.shape != (self.n,):
+            raise ValueError(f"expected a point of {self.n} columns, got shape {x.shape}")
+        return x
+
+
 class ExpressionFunction:
     """A nonlinear expression's elements (row-major) as the rows ``f: R^n -> R^m`` of a
     :class:`~branchwise.smooth.SmoothFunction`. Its curvature is proven by the nodes' rules
@@ -143,18 +176,13 @@ class ExpressionFunction:
             raise ValueError("the expression reads a column beyond the n given")
         self._columns = used
         self._analysis: tuple[dict, dict] | None = None
-        self._inputs = input_slots(self.order)
-        self._reverse: Reverse | None = None
-        self._last: tuple[bytes, list[np.ndarray]] = (b"", [])
+        self._evaluator = Evaluator(self.order, self.n)
 
     def value(self, x: np.ndarray) -> np.ndarray:
-        return self._forward(self._point(x))[-1].copy()
+        return self._evaluator.value(x)
 
     def jacobian(self, x: np.ndarray) -> sp.csr_matrix:
-        x = self._point(x)
-        if self._reverse is None:
-            self._reverse = Reverse(self.order, self.n, self._inputs)
-        return self._reverse(self._forward(x), x)
+        return self._evaluator.jacobian(x)
 
     def curvature(self) -> tuple[np.ndarray, np.ndarray]:
         return self._analyse()[1][id(self.order[-1])]
@@ -166,21 +194,14 @@ class ExpressionFunction:
     def columns(self) -> np.ndarray:
         return self._columns
 
+    def stack(self, others: list[Any]) -> Any:
+        """These rows and then ``others``' (expression functions) as one function that is
+        evaluated in one pass: many small blocks cost far less merged than one by one."""
+        from branchwise.nlbatch import StackedFunction  # nlbatch is built on this module
+
+        return StackedFunction([self, *others])
+
     def _analyse(self) -> tuple[dict, dict]:
         if self._analysis is None:
             self._analysis = analyse(self.order, self.lower, self.upper)
         return self._analysis
-
-    def _forward(self, x: np.ndarray) -> list[np.ndarray]:
-        """Every node's value at ``x``, kept for the next call at the same point (the
-        engine asks for values and then the Jacobian at one point)."""
-        key = x.tobytes()
-        if key != self._last[0]:
-            self._last = (key, forward(self.order, x, self._inputs))
-        return self._last[1]
-
-    def _point(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        if x.shape != (self.n,):
-            raise ValueError(f"expected a point of {self.n} columns, got shape {x.shape}")
-        return x

@@ -180,3 +180,44 @@ def test_derivatives_that_vanish_at_a_point_are_zero_there():
     expected[range(3), range(3)] = x[3:]
     expected[range(3), range(3, 6)] = x[:3]  # the norm's gradient at 0: the subgradient 0
     np.testing.assert_array_equal(function.jacobian(x).toarray(), expected)
+
+
+# --- many functions merged into one ---------------------------------------------------------
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(programs(), min_size=1, max_size=4), st.integers(0, 10_000))
+def test_stacked_functions_match_the_chain_rule(steps_per_part, seed):
+    m = bw.Model()
+    v = m.continuous("v", 0.5, 2.0, shape=N)
+    shared = [v[s] for s in SLICES]  # the parts share their first terms' nodes
+    parts = [ExpressionFunction(as_nlexpr(run(steps, list(shared))), N)
+             for steps in steps_per_part]
+    stacked = parts[0].stack(parts[1:])
+    assert stacked.n_out == 3 * len(parts)
+    for x in np.random.default_rng(seed).uniform(0.5, 2.0, size=(2, N)):
+        references = [run(steps, [Dense(x[s], np.eye(N)[s]) for s in SLICES])
+                      for steps in steps_per_part]
+        value = np.concatenate([r.value for r in references])
+        jac = np.vstack([r.jac for r in references])
+        np.testing.assert_allclose(stacked.value(x), value, rtol=1e-12,
+                                   atol=1e-12 * (1 + np.abs(value).max()))
+        np.testing.assert_allclose(stacked.jacobian(x).toarray(), jac, rtol=1e-10,
+                                   atol=1e-10 * (1 + np.abs(jac).max()))
+
+
+def test_rows_of_one_form_merge_into_few_nodes():
+    """Forty rows ``a·x + log(b·x) + (c·x)**-1`` (the shape of a model read from a file,
+    one block per row) as one function of a handful of nodes, against numpy."""
+    rng = np.random.default_rng(7)
+    a, b, c = rng.uniform(0.1, 1.0, size=(3, 40, N))
+    m = bw.Model()
+    v = m.continuous("v", 0.5, 2.0, shape=N)
+    parts = [ExpressionFunction(as_nlexpr(a[i] @ v + bw.log(b[i] @ v) + (c[i] @ v) ** -1), N)
+             for i in range(40)]
+    stacked = parts[0].stack(parts[1:])
+    assert len(stacked._evaluator.order) < 12
+    x = rng.uniform(0.5, 2.0, N)
+    np.testing.assert_allclose(stacked.value(x), a @ x + np.log(b @ x) + 1 / (c @ x),
+                               rtol=1e-12)
+    expected = a + b / (b @ x)[:, None] - c / ((c @ x) ** 2)[:, None]
+    np.testing.assert_allclose(stacked.jacobian(x).toarray(), expected, rtol=1e-12)
