@@ -36,10 +36,16 @@ def test_product_plan_matches_scipy(m, k, n, density, seed):
                                rtol=1e-14, atol=1e-14)
 
 
-def test_matvec_adds_duplicate_entries():
-    matrix = sp.coo_matrix(([1.0, 2.0, -1.0, 4.0], ([0, 0, 2, 2], [1, 1, 0, 3])), shape=(3, 4))
-    v = np.array([1.0, 2.0, 3.0, 4.0])
-    np.testing.assert_allclose(MatVec(matrix)(v), matrix.toarray() @ v)
+@pytest.mark.parametrize("size", [4, 40])  # below and above SCIPY_FROM_NNZ entries
+def test_matvec_adds_duplicate_entries(size):
+    rng = np.random.default_rng(size)
+    rows, cols = rng.integers(0, size, size=(2, size * size))  # with repeats
+    data = rng.normal(size=size * size)
+    dense = np.zeros((size, size))
+    np.add.at(dense, (rows, cols), data)
+    v = rng.normal(size=size)
+    product = MatVec(sp.coo_matrix((data, (rows, cols)), shape=(size, size)))(v)
+    np.testing.assert_allclose(product, dense @ v, rtol=1e-12, atol=1e-12)
 
 
 def test_with_values_gives_an_independent_valid_matrix():
