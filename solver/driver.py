@@ -14,7 +14,7 @@ from branchwise.problem import Problem
 from branchwise.smooth import NONCONVEX_ADVICE, NonconvexError, QuadraticFunction
 from branchwise.solver.binary_products import linearize_binary_objective
 from branchwise.solver.epigraph import objective_as_row
-from branchwise.solver.merge_rows import merge_quadratic_blocks
+from branchwise.solver.merge_rows import merge_row_blocks
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.presolve import Presolve
 from branchwise.solver.result import SolveReport
@@ -43,7 +43,7 @@ def _blas_threads() -> ThreadpoolController:
 def _solve(problem: Problem, options: SolveOptions) -> SolveReport:
     if problem.objective_over_binaries() and not _convex_objective(problem):
         return _with_columns_dropped(problem, solve(linearize_binary_objective(problem), options))
-    problem = merge_quadratic_blocks(problem)
+    problem = merge_row_blocks(problem)
     nonconvex = problem.nonconvex_parts() if options.nonconvex == "error" else []
     if nonconvex:
         part = "the quadratic objective" if nonconvex[0] == "objective" else \

@@ -1,8 +1,10 @@
-"""Quadratic row blocks merged into one, so each evaluation is one pass over all of them.
+"""Row blocks of one kind merged into one block, so each evaluation is one pass over all.
 
-A model lowers every quadratic constraint to its own block; the NLP and the outer
-approximation evaluate blocks one by one, and with dozens of small blocks the per-call
-overhead was most of the root NLP's time."""
+A model lowers every constraint to its own block; the NLP and the outer approximation
+evaluate blocks one by one, and with dozens of small blocks the per-call overhead was most
+of the search's time (psig40r: 39 s merged expression blocks apart, 3.7 s together).
+Quadratic blocks merge into one ``QuadraticFunction``; functions with a ``stack`` method
+(the modeling layer's expression functions) merge through it."""
 
 from __future__ import annotations
 
@@ -15,17 +17,34 @@ from branchwise.problem import Problem
 from branchwise.smooth import NonlinearRows, QuadraticFunction
 
 
-def merge_quadratic_blocks(problem: Problem) -> Problem:
-    """``problem`` with all its quadratic blocks as one block (after the other blocks)."""
+def merge_row_blocks(problem: Problem) -> Problem:
+    """``problem`` with its quadratic blocks as one block and its stackable blocks as
+    another (the rest unchanged, first)."""
     quadratic = [b for b in problem.nonlinear if isinstance(b.function, QuadraticFunction)]
-    if len(quadratic) < 2:
+    stackable = [b for b in problem.nonlinear
+                 if not isinstance(b.function, QuadraticFunction)
+                 and hasattr(b.function, "stack")]
+    others = [b for b in problem.nonlinear if b not in quadratic and b not in stackable]
+    merged = []
+    if len(quadratic) > 1:
+        merged.append(_with_rows_of(quadratic, QuadraticFunction(
+            [h for b in quadratic for h in b.function.hessians],
+            sp.vstack([b.function.linear for b in quadratic], format="csr"),
+            np.concatenate([b.function.constant for b in quadratic]))))
+    else:
+        others += quadratic
+    if len(stackable) > 1:
+        merged.append(_with_rows_of(stackable, stackable[0].function.stack(
+            [b.function for b in stackable[1:]])))
+    else:
+        others += stackable
+    if not merged:
         return problem
-    others = [b for b in problem.nonlinear if not isinstance(b.function, QuadraticFunction)]
-    merged = NonlinearRows(
-        QuadraticFunction([h for b in quadratic for h in b.function.hessians],
-                          sp.vstack([b.function.linear for b in quadratic], format="csr"),
-                          np.concatenate([b.function.constant for b in quadratic])),
-        np.concatenate([b.lower for b in quadratic]),
-        np.concatenate([b.upper for b in quadratic]),
-        [name for b in quadratic for name in b.names])
-    return replace(problem, nonlinear=[*others, merged])
+    return replace(problem, nonlinear=[*others, *merged])
+
+
+def _with_rows_of(blocks: list[NonlinearRows], function) -> NonlinearRows:
+    """One block with ``function`` and the blocks' bounds and names, in order."""
+    return NonlinearRows(function, np.concatenate([b.lower for b in blocks]),
+                         np.concatenate([b.upper for b in blocks]),
+                         [name for b in blocks for name in b.names])

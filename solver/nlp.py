@@ -158,8 +158,7 @@ class _StackedRows:
     def jacobian(self, z: np.ndarray) -> np.ndarray:
         if self._jacobian_at is None or not np.array_equal(z, self._jacobian_at):
             x = self.embed.full(z)
-            nonlinear = [sp.csr_matrix(b.function.jacobian(x))[:, self.embed.free].toarray()
-                         for b in self.blocks]
+            nonlinear = [_dense(b.function.jacobian(x))[:, self.embed.free] for b in self.blocks]
             self._jacobian = np.vstack([self.linear_jacobian, *nonlinear])
             self._jacobian_at = z.copy()
         return self._jacobian
@@ -187,6 +186,11 @@ def _constraints(rows: _StackedRows) -> list[dict]:
                             "fun": lambda z: sign * (rows.values(z)[sides] - bound),
                             "jac": lambda z: sign[:, None] * rows.jacobian(z)[sides]})
     return constraints
+
+
+def _dense(matrix: sp.spmatrix | np.ndarray) -> np.ndarray:
+    """A dense array (blocks are small next to SLSQP's own dense work)."""
+    return matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
 
 
 def _none_if_inf(values: np.ndarray) -> list[float | None]:

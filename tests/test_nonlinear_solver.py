@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from branchwise.problem import Problem
 from branchwise.smooth import NonconvexError, NonlinearRows, QuadraticFunction
 from branchwise.solver import SolveOptions, solve
-from branchwise.solver.merge_rows import merge_quadratic_blocks
+from branchwise.solver.merge_rows import merge_row_blocks
 from branchwise.solver.outer_approximation import OuterApproximation
 from branchwise.tolerances import FEASIBILITY
 
@@ -179,7 +179,7 @@ def test_merged_quadratic_blocks_evaluate_like_the_separate_ones() -> None:
     problem = Problem(c=np.ones(3), A=sp.csr_matrix((0, 3)), row_lower=[], row_upper=[],
                       col_lower=np.full(3, -2.0), col_upper=np.full(3, 2.0),
                       integrality=np.zeros(3, bool), nonlinear=blocks)
-    merged = merge_quadratic_blocks(problem)
+    merged = merge_row_blocks(problem)
     assert len(merged.nonlinear) == 1 and merged.nonlinear[0].names == ["q0", "q1", "q2"]
     for x in rng.uniform(-2, 2, size=(20, 3)):
         expected = np.concatenate([b.function.value(x) for b in blocks])
