@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize
 
 from branchwise.problem import Problem
 from branchwise.tolerances import FEASIBILITY, NLP_TOLERANCE
@@ -76,6 +75,7 @@ class NlpRelaxation:
     def _slsqp(self, rows: _StackedRows, start: np.ndarray, lower: np.ndarray,
                upper: np.ndarray) -> NlpResult:
         """One SLSQP run over the free columns from ``start`` (their values)."""
+        from scipy.optimize import minimize  # ~0.5 s to import: only problems with rows need it
         embed = rows.embed
         bounds = list(zip(_none_if_inf(lower), _none_if_inf(upper), strict=True))
 
