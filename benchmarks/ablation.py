@@ -5,9 +5,10 @@ choice) switched in turn.
     python -m benchmarks.ablation --problems problems/minlp --configurations subsolvers \
            --instances nvs03,du-opt5 --time-limit 60 --out FILE.md
 
-Runs in one process, one configuration after another (the engine is single-threaded);
-reports solved counts and the shifted geometric mean of time (shift 1 s, unsolved at the
-limit) and of nodes, each as a ratio to the default configuration of the same run.
+Runs in one process (the engine is single-threaded), instance by instance with every
+configuration in turn, the fastest of ``--repeat`` runs counting; reports solved counts
+and the shifted geometric mean of time (shift 1 s, unsolved at the limit) and of nodes,
+each as a ratio to the default configuration of the same run.
 """
 
 from __future__ import annotations
@@ -45,25 +46,34 @@ CONFIGURATIONS = {
 
 
 def run(problems: Path, instances: list[str], time_limit: float,
-        configurations: dict[str, dict]) -> dict[str, list[tuple[str, str, float, int]]]:
-    """(instance, status, seconds, nodes) per configuration; answers checked against optima."""
+        configurations: dict[str, dict], repeat: int = 1,
+        ) -> dict[str, list[tuple[str, str, float, int]]]:
+    """(instance, status, seconds, nodes) per configuration; answers checked against optima.
+
+    Instance by instance, every configuration runs in turn, ``repeat`` times, and the
+    fastest run counts: on a shared machine, load then falls on all configurations alike."""
     with open(problems / "optimal.csv", newline="") as handle:
         optima = {row["name"]: float(row["optimal_objective"])
                   for row in csv.DictReader(handle) if row["name"] in instances}
     files = {name: next(p for p in problems.iterdir() if p.name.split(".")[0] == name)
              for name in instances}
-    results: dict[str, list[tuple[str, str, float, int]]] = {}
-    for label, changes in configurations.items():
-        options = replace(SolveOptions(time_limit=time_limit), **changes)
-        rows = []
-        for name in instances:
-            report = solve(load_problem(files[name]), options)
-            optimum = optima[name]
-            if report.status == "optimal" and abs(report.objective - optimum) > 1e-5 * max(
-                    1.0, abs(optimum)):
-                raise AssertionError(f"{label}: {name} gave {report.objective}, not {optimum}")
-            rows.append((name, report.status, report.time, report.nodes))
-        results[label] = rows
+    results: dict[str, list[tuple[str, str, float, int]]] = {label: [] for label in configurations}
+    for name in instances:
+        for _ in range(repeat):
+            for label, changes in configurations.items():
+                options = replace(SolveOptions(time_limit=time_limit), **changes)
+                report = solve(load_problem(files[name]), options)
+                optimum = optima[name]
+                if report.status == "optimal" and abs(report.objective - optimum) > 1e-5 * max(
+                        1.0, abs(optimum)):
+                    raise AssertionError(f"{label}: {name} gave {report.objective}, "
+                                         f"not {optimum}")
+                run = (name, report.status, report.time, report.nodes)
+                rows = results[label]
+                if rows and rows[-1][0] == name:
+                    rows[-1] = min(rows[-1], run, key=lambda r: (r[1] != "optimal", r[2]))
+                else:
+                    rows.append(run)
     return results
 
 
@@ -101,10 +111,12 @@ def main() -> None:
     parser.add_argument("--configurations", choices=sorted(CONFIGURATIONS),
                         default="components")
     parser.add_argument("--time-limit", type=float, default=30.0)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per instance and configuration; the fastest counts")
     parser.add_argument("--out", required=True, help="Markdown file to write")
     args = parser.parse_args()
     results = run(ROOT / args.problems, args.instances.split(","), args.time_limit,
-                  CONFIGURATIONS[args.configurations])
+                  CONFIGURATIONS[args.configurations], args.repeat)
     Path(args.out).write_text(markdown(results, args.time_limit))
     print(Path(args.out).read_text())
 
