@@ -26,10 +26,9 @@ from branchwise.solver.incumbent import Incumbent
 from branchwise.solver.knapsack_cover import KnapsackCoverSeparator
 from branchwise.solver.log import SearchLog
 from branchwise.solver.lp import LPSolution, NodeLP
+from branchwise.solver.lp_nlp import IntegralAttempts, NonlinearSide, Verdict
 from branchwise.solver.mir import MIRSeparator
-from branchwise.solver.nlp import NlpRelaxation
 from branchwise.solver.options import SolveOptions
-from branchwise.solver.outer_approximation import OuterApproximation
 from branchwise.solver.propagation import ActivityPropagator, reduced_cost_bounds
 from branchwise.solver.rens import Rens
 from branchwise.solver.result import SolveReport
@@ -50,12 +49,6 @@ _MAX_TIGHTENING_ROUNDS = 10
 _MAX_NODES_WITH_BASIS = 20_000
 #: Rounds of outer-approximation cuts per relaxation solve (at the root, and at a node).
 _OA_ROUNDS_ROOT, _OA_ROUNDS_NODE = 50, 10
-#: At an NLP optimum, convex sides within this scaled distance of their bound are
-#: linearised too (they are the active ones that make the LP as tight as the NLP there).
-_OA_ACTIVE = -1e-4
-#: A node whose integer columns are all fixed may re-solve with new cuts this often before
-#: its bound is left unresolved.
-_MAX_FIXED_RESOLVES = 20
 
 
 class _Resolve:
@@ -85,10 +78,12 @@ class Search:
         self.integer_cols = np.flatnonzero(problem.integrality)
         self.root_lower, self.root_upper = _integer_rounded_bounds(problem)
         self.lp = NodeLP(problem)
-        self.nonlinear = problem.has_nonlinear_rows
-        self.outer = OuterApproximation(problem) if self.nonlinear else None
-        self.nlp = NlpRelaxation(problem, self.deadline) if self.nonlinear else None
-        self.incumbent = Incumbent(problem, self.lp, self.integer_cols, options, self.nlp)
+        self.timers = Timers()
+        self.nonlinear = NonlinearSide(
+            problem, self.lp, self.integer_cols, (self.root_lower, self.root_upper),
+            self.timers, self.deadline) if problem.has_nonlinear_rows else None
+        self.incumbent = Incumbent(problem, self.lp, self.integer_cols, options,
+                                   None if self.nonlinear is None else self.nonlinear.nlp)
         self.queue = NodeQueue()
         self.branching = ReliabilityBranching(self.lp, self.integer_cols, options)
         incumbent_x = lambda: self.incumbent.x  # noqa: E731 - read live by the heuristics
@@ -99,22 +94,17 @@ class Search:
             GuidedDiving(self.lp, self.integer_cols, options.dive_frequency, incumbent_x),
             Rins(problem, self.integer_cols, options, incumbent_x, self.deadline),
         ]
-        if problem.sos1 and (self.nonlinear or self.lp.is_qp):
+        if problem.sos1 and (self.nonlinear is not None or self.lp.is_qp):
             self.heuristics.append(ScholtesHeuristic(problem, self.deadline))
         if options.feasibility_pump:
             self.heuristics.insert(2, FeasibilityPump(problem, self.lp, self.integer_cols))
         self.separators = [GomorySeparator(problem.integrality), MIRSeparator(),
                            KnapsackCoverSeparator(), CliqueSeparator(problem)]
         self.propagator = ActivityPropagator(problem)
-        #: False once a node was closed by a local NLP solve of a nonconvex subproblem
-        #: (``nonconvex="heuristic"``): then the bound proves nothing.
-        self.exact = problem.is_convex()
-        self.proven = True
         self.root_reduced_costs: np.ndarray | None = None
         self.reduced_cost_fixings = 0
         self.fixed_for_value = math.inf
         self.stats: dict = {}
-        self.timers = Timers()
         self.log = SearchLog(options.log, options.log_interval)
         self.nodes = 0
         self.sos_branchings = 0
@@ -172,12 +162,12 @@ class Search:
         """Solve the root LP, add cuts, run the root heuristics and fix by reduced costs;
         a status string when the search ends right there."""
         self.lp.set_bounds(self.root_lower, self.root_upper)
-        if self.nlp is not None and self.options.root_nlp:
-            self._root_nlp()
+        if self.nonlinear is not None and self.options.root_nlp:
+            self.nonlinear.root(self.incumbent)
         result = self._solve_relaxation(_OA_ROUNDS_ROOT)
         self.root_iterations = result.iterations
         if result.status in ("unbounded", "unbounded_or_infeasible"):
-            if self.nonlinear:  # the cuts may just not reach far enough yet
+            if self.nonlinear is not None:  # the cuts may just not reach far enough yet
                 raise _Stop("numerical_error")
             return self._unbounded_or_infeasible()
         if result.status in ("infeasible", "cutoff"):
@@ -278,7 +268,7 @@ class Search:
         if not warm:
             self.lp.set_basis(node.basis)
         self.nodes += 1
-        attempts = _IntegralAttempts()
+        attempts = IntegralAttempts()
         for tightening_round in itertools.count():
             result = self._solve_relaxation(_OA_ROUNDS_NODE)
             if result.status in ("infeasible", "cutoff"):
@@ -331,7 +321,7 @@ class Search:
         return self._descend(first, second)
 
     def _resolve_integral(self, node: Node, bound: float, x: np.ndarray, lower: np.ndarray,
-                          upper: np.ndarray, attempts: _IntegralAttempts,
+                          upper: np.ndarray, attempts: IntegralAttempts,
                           ) -> Node | None | _Resolve:
         """An LP point integral within tolerance: branch on a violated SOS set, or accept
         it; if snapping it to exact integers breaks a row, branch on the column furthest
@@ -340,8 +330,15 @@ class Search:
         violated = most_violated_sos(self.problem, x)
         if violated is not None:
             return self._branch_sos(node, violated, x)
-        if self.nonlinear:
-            return self._resolve_integral_nonlinear(node, bound, x, lower, upper, attempts)
+        if self.nonlinear is not None:
+            verdict = self.nonlinear.integral_point(
+                x, lower, upper, self._single_assignment(lower, upper), attempts,
+                self.incumbent)
+            if verdict is Verdict.UNRESOLVED:
+                self.unresolved_bound = min(self.unresolved_bound, bound)
+            if verdict is Verdict.SPLIT:
+                return self._split_assignment(node, x, bound, lower, upper)
+            return _RESOLVE if verdict is Verdict.RESOLVE else None
         if self.incumbent.offer(x, "lp", lower, upper):
             return None
         ints = self.integer_cols
@@ -358,63 +355,6 @@ class Search:
             return self._branch_sos(node, violated, x)
         self.unresolved_bound = min(self.unresolved_bound, bound)
         return None
-
-    def _resolve_integral_nonlinear(self, node: Node, bound: float, x: np.ndarray,
-                                    lower: np.ndarray, upper: np.ndarray,
-                                    attempts: _IntegralAttempts) -> Node | None | _Resolve:
-        """LP/NLP branch-and-bound at an integral LP point of a problem with nonlinear rows.
-
-        A point that satisfies every row ends the node. Otherwise the NLP with this point's
-        integers fixed gives the best point for that assignment (offered as incumbent) and
-        linearisations there; a node that holds only this assignment is then closed, any
-        other node is solved again, and an assignment the LP returns twice is split off
-        by branching (the cuts proved nothing better than the NLP point there)."""
-        if self.incumbent.offer(x, "lp"):
-            return None
-        single = self._single_assignment(lower, upper)
-        fixed_lower, fixed_upper = self._fixed_domain(x, lower, upper)
-        key = fixed_lower.tobytes()
-        if key in attempts.assignments:
-            if single:
-                return self._retry_fixed(x, bound, attempts)
-            return self._split_assignment(node, x, bound, lower, upper)
-        attempts.assignments.add(key)
-        with self.timers.timing("nlp"):
-            nlp = self.nlp.solve(fixed_lower, fixed_upper, x)
-        self.stats["nlp_solves"] = self.stats.get("nlp_solves", 0) + 1
-        accepted = nlp.x is not None and self.incumbent.offer(nlp.x, "nlp")
-        if nlp.x is not None:
-            self._add_outer_cuts(nlp.x, _OA_ACTIVE)
-        if not single:
-            return _RESOLVE
-        if nlp.status == "infeasible" and nlp.exact:
-            return None
-        if nlp.status == "optimal" and (accepted or nlp.objective >= self.incumbent.cutoff):
-            if not self.exact and np.any(fixed_lower < fixed_upper):
-                self.proven = False
-            return None
-        return self._retry_fixed(x, bound, attempts)
-
-    def _retry_fixed(self, x: np.ndarray, bound: float,
-                     attempts: _IntegralAttempts) -> None | _Resolve:
-        """A node with one assignment the NLP did not settle: tighten the LP with cuts at
-        its point while that helps, then leave its bound unresolved."""
-        attempts.resolves += 1
-        if attempts.resolves <= _MAX_FIXED_RESOLVES and self._add_outer_cuts(x):
-            return _RESOLVE
-        self.unresolved_bound = min(self.unresolved_bound, bound)
-        return None
-
-    def _fixed_domain(self, x: np.ndarray, lower: np.ndarray,
-                      upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The node's domain with the integers fixed at ``x``'s values and every SOS
-        member outside ``x``'s support fixed at zero."""
-        snapped, zeroed = self.incumbent.snap(x)
-        fixed_lower, fixed_upper = lower.copy(), upper.copy()
-        fixed = np.concatenate([self.integer_cols, zeroed])
-        fixed_lower[fixed] = fixed_upper[fixed] = np.clip(snapped[fixed], lower[fixed],
-                                                          upper[fixed])
-        return fixed_lower, fixed_upper
 
     def _single_assignment(self, lower: np.ndarray, upper: np.ndarray) -> bool:
         """True when the domain fixes every integer and leaves each SOS set one choice."""
@@ -487,45 +427,14 @@ class Search:
                     self.incumbent.offer(found, heuristic.name, lower, upper)
 
     # -------------------------------------------------------------- helpers
-    def _root_nlp(self) -> None:
-        """Solve the continuous NLP relaxation once and linearise at its optimum, so the
-        first LP is already as tight as the NLP (and bounded)."""
-        lower, upper = self.root_lower, self.root_upper
-        start = np.clip(np.zeros(self.problem.n_cols), lower, upper)
-        with self.timers.timing("nlp"):
-            nlp = self.nlp.solve(lower, upper, start)
-        self.stats["root_nlp"] = nlp.status
-        if nlp.x is not None:
-            self.stats["root_nlp_bound"] = nlp.objective
-            self.incumbent.offer(nlp.x, "nlp")
-            self._add_outer_cuts(nlp.x, _OA_ACTIVE)
-
-    def _add_outer_cuts(self, x: np.ndarray, threshold: float | None = None) -> bool:
-        """Linearise the convex nonlinear rows at ``x`` into the LP; True when any cut went
-        in (violated sides only, unless ``threshold`` says otherwise)."""
-        kwargs = {} if threshold is None else {"threshold": threshold}
-        cuts = self.outer.cuts(x, self.root_lower, self.root_upper, **kwargs)
-        if cuts is None:
-            return False
-        self.lp.add_rows(cuts.rows, cuts.lower, cuts.upper)
-        return True
-
     def _solve_relaxation(self, oa_rounds: int) -> LPSolution:
         """Solve the node LP; with nonlinear rows, add outer-approximation cuts where its
         point violates them and solve again, up to ``oa_rounds`` times."""
         result = self._solve_lp()
-        if self.outer is None:
+        if self.nonlinear is None:
             return result
-        for _ in range(oa_rounds):
-            if result.status != "optimal" or not self._add_outer_cuts(result.x):
-                return result
-            result = self._solve_lp()
-        if self.options.node_nlp and result.status == "optimal" and self.nodes:
-            with self.timers.timing("nlp"):
-                nlp = self.nlp.solve(self.lp.lower, self.lp.upper, result.x)
-            if nlp.x is not None and self._add_outer_cuts(nlp.x, _OA_ACTIVE):
-                result = self._solve_lp()
-        return result
+        return self.nonlinear.tighten(result, self._solve_lp, oa_rounds,
+                                      self.options.node_nlp and self.nodes > 0)
 
     def _solve_lp(self) -> LPSolution:
         """Solve the node LP under the cutoff; retry from scratch once on a failure."""
@@ -590,7 +499,7 @@ class Search:
             bound = -math.inf
         else:
             bound = min(self.global_bound(), self.incumbent.value)
-        if not self.proven and status == "optimal":
+        if self.nonlinear is not None and not self.nonlinear.proven and status == "optimal":
             status, bound = "feasible", -math.inf
         x = self.incumbent.x if found else None
         verified = bool(found and self.problem.violation(x)[0] <= FEASIBILITY)
@@ -630,7 +539,9 @@ class Search:
             "seconds": self.timers.as_dict(),
             "incumbents": dict(self.incumbent.sources),
             "root_gap_closed": self._root_gap_closed(),
-            "outer_approximation_cuts": 0 if self.outer is None else self.outer.generated,
+            **({} if self.nonlinear is None else {
+                **self.nonlinear.stats, "nlp_solves": self.nonlinear.nlp_solves,
+                "outer_approximation_cuts": self.nonlinear.outer.generated}),
         }
 
     def _root_gap_closed(self) -> float | None:
@@ -639,15 +550,6 @@ class Search:
         if before is None or not self.incumbent.found or self.incumbent.value - before <= 1e-9:
             return None
         return (self.root_bound - before) / (self.incumbent.value - before)
-
-
-class _IntegralAttempts:
-    """What one node has tried at integral LP points: the assignments given to the NLP,
-    and how often a fully fixed node was solved again with new cuts."""
-
-    def __init__(self) -> None:
-        self.assignments: set[bytes] = set()
-        self.resolves = 0
 
 
 def _integer_rounded_bounds(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
