@@ -13,6 +13,11 @@ from branchwise.solver.nlp import NlpRelaxation
 from branchwise.solver.options import SolveOptions
 from branchwise.tolerances import FEASIBILITY, INTEGRALITY
 
+#: SLSQP iterations a heuristic's point may spend being completed: one that needs more
+#: is usually an assignment with no feasible completion, and the search finds the good
+#: ones at its integral nodes anyway.
+_COMPLETION_ITERATIONS = 100
+
 
 class Incumbent:
     """Keeps the best verified integer-feasible point (internal minimisation sense).
@@ -27,6 +32,9 @@ class Incumbent:
         self.lp = lp
         #: Completes points by NLP instead of LP when the problem has nonlinear rows.
         self.nlp = nlp
+        #: Domains an NLP completion was already tried on: heuristics offer the same
+        #: rounding again and again, and an NLP solve costs far more than an LP.
+        self._completed: set[bytes] = set()
         self.integer_cols = integer_cols
         self.options = options
         self.value = math.inf
@@ -129,7 +137,11 @@ class Incumbent:
         """The relaxation's optimum over ``[lower, upper]`` (NLP with nonlinear rows, else
         the node LP, restored afterwards); None when it has none."""
         if self.nlp is not None:
-            result = self.nlp.solve(lower, upper, start)
+            key = lower.tobytes() + upper.tobytes()
+            if key in self._completed:
+                return None
+            self._completed.add(key)
+            result = self.nlp.solve(lower, upper, start, _COMPLETION_ITERATIONS)
             return result.x if result.status == "optimal" else None
         basis = self.lp.get_basis()
         saved_lower, saved_upper = self.lp.lower.copy(), self.lp.upper.copy()

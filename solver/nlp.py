@@ -54,8 +54,10 @@ class NlpRelaxation:
         qx = self.Q @ x
         return float(self.c @ x + 0.5 * x @ qx), self.c + qx
 
-    def solve(self, lower: np.ndarray, upper: np.ndarray, start: np.ndarray) -> NlpResult:
-        """Minimise over ``lower <= x <= upper`` from ``start`` (clipped into the box)."""
+    def solve(self, lower: np.ndarray, upper: np.ndarray, start: np.ndarray,
+              iterations: int = _MAX_ITERATIONS) -> NlpResult:
+        """Minimise over ``lower <= x <= upper`` from ``start`` (clipped into the box), with
+        at most ``iterations`` SLSQP iterations per attempt."""
         free = np.flatnonzero(lower < upper)
         base = np.clip(start, lower, upper)
         base = np.where(np.isfinite(base), base, np.where(np.isfinite(lower), lower, 0.0))
@@ -64,16 +66,16 @@ class NlpRelaxation:
         rows = _StackedRows(self.problem, _Embedding(base, free))
         if rows.fixed_part_violated(base):
             return NlpResult("infeasible", None, self.objective(base)[0], exact=True)
-        result = self._slsqp(rows, base[free], lower[free], upper[free])
+        result = self._slsqp(rows, base[free], lower[free], upper[free], iterations)
         if result.status != "optimal":  # a stationary start (zero gradients) can stall it
             centre = 0.5 * (np.nan_to_num(lower, neginf=-1.0) + np.nan_to_num(upper, posinf=1.0))
-            retry = self._slsqp(rows, centre[free], lower[free], upper[free])
+            retry = self._slsqp(rows, centre[free], lower[free], upper[free], iterations)
             if retry.x is not None:
                 result = retry
         return result
 
     def _slsqp(self, rows: _StackedRows, start: np.ndarray, lower: np.ndarray,
-               upper: np.ndarray) -> NlpResult:
+               upper: np.ndarray, iterations: int) -> NlpResult:
         """One SLSQP run over the free columns from ``start`` (their values)."""
         from scipy.optimize import minimize  # ~0.5 s to import: only problems with rows need it
         embed = rows.embed
@@ -87,7 +89,7 @@ class NlpRelaxation:
             warnings.simplefilter("ignore", RuntimeWarning)
             solution = minimize(fun, np.clip(start, lower, upper), jac=True, method="SLSQP",
                                 bounds=bounds, constraints=_constraints(rows),
-                                options={"maxiter": _MAX_ITERATIONS, "ftol": NLP_TOLERANCE},
+                                options={"maxiter": iterations, "ftol": NLP_TOLERANCE},
                                 callback=self._stop_at_deadline)
         x = embed.full(np.clip(solution.x, lower, upper))
         return self._judge(x, converged=bool(solution.success))
