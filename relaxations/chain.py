@@ -20,6 +20,7 @@ from branchwise.relaxations.choice import Options
 from branchwise.relaxations.complementarity import ComplementarityPass
 from branchwise.relaxations.conditional import IfThenElsePass
 from branchwise.relaxations.convexity import analyse
+from branchwise.relaxations.epigraph_equality import relax_epigraph_equalities
 from branchwise.relaxations.hull import HullPass
 from branchwise.relaxations.indicator import IndicatorPass
 from branchwise.relaxations.linearize import LinearizePass
@@ -92,4 +93,6 @@ def reformulate(model: Model, mode: str = "auto", native_sos: bool = True,
     target = Target(model, bounds, options, used, relaxed)
     chain = default_chain()
     records = [chain.apply(item, target) for item in items]
-    return Reformulation(target.problem(), chain, records, model.n_vars, target.objective_row)
+    problem, epigraphs = relax_epigraph_equalities(target.problem())
+    return Reformulation(problem, chain, [*records, *([epigraphs] if epigraphs else [])],
+                         model.n_vars, target.objective_row)

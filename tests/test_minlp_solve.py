@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MINLP = ROOT / "problems" / "minlp"
 #: Instances solved in about a second; the others run with ``-m slow``.
 FAST = {"ball_mk2_10", "nvs03", "nvs11", "st_miqp1", "st_test8", "du-opt5",
-        "cvxnonsep_normcon20r", "cvxnonsep_normcon40r", "graphpart_2pm-0044-0044", "m3"}
+        "cvxnonsep_normcon20r", "cvxnonsep_normcon40r", "graphpart_2pm-0044-0044", "m3", "meanvarx"}
 
 
 def _exact_instances() -> list:
