@@ -538,11 +538,9 @@ class Search:
 
     def global_bound(self) -> float:
         """Lowest bound over everything not yet explored (inf once the tree is empty),
-        rounded up when every feasible objective value is an integer."""
+        rounded up to the objective's step."""
         bound = min(self.queue.best_bound(), self.active_bound, self.unresolved_bound)
-        if self.incumbent.integral_objective and math.isfinite(bound):
-            bound = math.ceil(bound - 1e-6)
-        return bound
+        return self.incumbent.round_bound(bound)
 
     def _gap_closed(self) -> bool:
         if not self.incumbent.found:
