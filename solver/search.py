@@ -229,6 +229,22 @@ class Search:
             self.incumbent.cutoff, self.problem.integrality)
         self.fixed_for_value = self.incumbent.value
 
+    def _fix_locally(self, node: Node, objective: float, lower: np.ndarray,
+                     upper: np.ndarray) -> None:
+        """Tighten the node's domain with its own LP's reduced costs against the incumbent
+        (SCIP's reduced-cost propagator), into its trail so that its children inherit it."""
+        if not self.incumbent.found or self.lp.is_qp:
+            return
+        before_lower, before_upper = lower.copy(), upper.copy()
+        if not reduced_cost_bounds(lower, upper, self.lp.reduced_costs(), objective,
+                                   self.incumbent.cutoff, self.problem.integrality):
+            return
+        for col in np.flatnonzero((lower != before_lower) | (upper != before_upper)):
+            node.changes = BoundChange(node.changes, int(col), lower[col], upper[col])
+        self.stats["node_reduced_cost_fixings"] = (
+            self.stats.get("node_reduced_cost_fixings", 0) + 1)
+        self.lp.set_bounds(lower, upper)
+
     def _propagate(self, lower: np.ndarray, upper: np.ndarray,
                    changed: np.ndarray | None = None) -> bool:
         """Row propagation on a domain (in place; only from ``changed`` columns when
@@ -296,6 +312,7 @@ class Search:
                 if outcome is _RESOLVE:
                     continue
                 return outcome
+            self._fix_locally(node, result.objective, lower, upper)
             self._run_heuristics(x, fractional, lower, upper)
             if bound >= self.incumbent.cutoff:
                 return None
