@@ -30,11 +30,16 @@ class BoundChange:
               stop: BoundChange | None = None) -> None:
         """Write this trail's bounds into ``lower``/``upper``, back to (not including)
         ``stop``; changes only ever tighten, so their order does not matter."""
+        cols, lows, ups = [], [], []
         link: BoundChange | None = self
         while link is not None and link is not stop:
-            lower[link.col] = max(lower[link.col], link.lower)
-            upper[link.col] = min(upper[link.col], link.upper)
+            cols.append(link.col)
+            lows.append(link.lower)
+            ups.append(link.upper)
             link = link.parent
+        if cols:
+            np.maximum.at(lower, cols, lows)
+            np.minimum.at(upper, cols, ups)
 
 
 @dataclass(eq=False)
