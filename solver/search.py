@@ -121,6 +121,8 @@ class Search:
         self.unresolved_bound = math.inf  # lowest bound of a node dropped for numerics
         self.active_bound = -math.inf  # bound of the node in hand (-inf before the root)
         self._last_domain: tuple[np.ndarray, np.ndarray] | None = None
+        #: Bumped whenever the root domain tightens after nodes were propagated against it.
+        self.root_version = 0
 
     # ----------------------------------------------------------------- driver
     def run(self) -> SolveReport:
@@ -224,9 +226,12 @@ class Search:
         (done again whenever the incumbent improves)."""
         if self.root_reduced_costs is None or not self.incumbent.found:
             return
-        self.reduced_cost_fixings += reduced_cost_bounds(
+        fixed = reduced_cost_bounds(
             self.root_lower, self.root_upper, self.root_reduced_costs, self.root_bound,
             self.incumbent.cutoff, self.problem.integrality)
+        self.reduced_cost_fixings += fixed
+        if fixed:
+            self.root_version += 1
         self.fixed_for_value = self.incumbent.value
 
     def _fix_locally(self, node: Node, objective: float, lower: np.ndarray,
@@ -235,15 +240,22 @@ class Search:
         (SCIP's reduced-cost propagator), into its trail so that its children inherit it."""
         if not self.incumbent.found or self.lp.is_qp:
             return
-        before_lower, before_upper = lower.copy(), upper.copy()
+        before = lower.copy(), upper.copy()
         if not reduced_cost_bounds(lower, upper, self.lp.reduced_costs(), objective,
                                    self.incumbent.cutoff, self.problem.integrality):
             return
-        for col in np.flatnonzero((lower != before_lower) | (upper != before_upper)):
-            node.changes = BoundChange(node.changes, int(col), lower[col], upper[col])
+        self._into_trail(node, lower, upper, *before)
         self.stats["node_reduced_cost_fixings"] = (
             self.stats.get("node_reduced_cost_fixings", 0) + 1)
         self.lp.set_bounds(lower, upper)
+
+    @staticmethod
+    def _into_trail(node: Node, lower: np.ndarray, upper: np.ndarray,
+                    old_lower: np.ndarray, old_upper: np.ndarray) -> None:
+        """Append to the node's trail every column whose bounds moved from the old ones, so
+        that its children rebuild them without redoing the work."""
+        for col in np.flatnonzero((lower != old_lower) | (upper != old_upper)):
+            node.changes = BoundChange(node.changes, int(col), lower[col], upper[col])
 
     def _propagate(self, lower: np.ndarray, upper: np.ndarray,
                    changed: np.ndarray | None = None) -> bool:
@@ -281,12 +293,18 @@ class Search:
         """Solve a node and branch; returns the child to plunge into, if any."""
         parent_domain = self._last_domain if warm else None
         lower, upper = node.domain(self.root_lower, self.root_upper, parent_domain)
-        changed = None
-        if parent_domain is not None:
-            changed = np.flatnonzero((lower != parent_domain[0]) | (upper != parent_domain[1]))
+        # The trail holds the ancestors' propagation: start from what came after it, unless
+        # the root domain has tightened since.
+        changed = (node.unsettled_columns() if node.root_version == self.root_version
+                   else None)
         self._last_domain = (lower, upper)
-        if np.any(lower > upper) or not self._propagate(lower, upper, changed):
+        if np.any(lower > upper):
             return None
+        before = lower.copy(), upper.copy()
+        if not self._propagate(lower, upper, changed):
+            return None
+        self._into_trail(node, lower, upper, *before)
+        node.root_version, node.settled = self.root_version, node.changes
         self.lp.set_bounds(lower, upper)
         if not warm:
             self.lp.set_basis(node.basis)
