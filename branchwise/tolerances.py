@@ -31,3 +31,6 @@ NLP_TOLERANCE = 1e-10
 #: relaxation's point gets an outer-approximation cut; a tenth of FEASIBILITY so that the
 #: points the LP returns after the cuts pass verification.
 OA_VIOLATION = 1e-7
+#: A coefficient counts as the small fraction nearest to it within this relative distance
+#: (used to find the step between objective values that an optimum can take).
+RATIONAL = 1e-9

@@ -10,6 +10,7 @@ import numpy as np
 from branchwise.problem import Problem
 from branchwise.solver.lp import NodeLP
 from branchwise.solver.nlp import NlpRelaxation
+from branchwise.solver.objective_step import objective_step
 from branchwise.solver.options import SolveOptions
 from branchwise.tolerances import FEASIBILITY, INTEGRALITY
 
@@ -41,7 +42,8 @@ class Incumbent:
         self.x: np.ndarray | None = None
         self.sources: Counter[str] = Counter()
         self.has_continuous = integer_cols.size < problem.n_cols
-        self.integral_objective = _objective_is_integral(problem, integer_cols)
+        #: Some optimal objective is a multiple of this (None when no step is known).
+        self.objective_step = objective_step(problem, integer_cols)
         self._mark = ""
 
     @property
@@ -54,10 +56,21 @@ class Incumbent:
         if not self.found:
             return math.inf
         slack = max(self.options.absolute_gap, self.options.gap * max(1.0, abs(self.value)))
-        if self.integral_objective:
-            # A better point is at least 1 lower; keep a margin for LP round-off.
-            slack = max(slack, 1.0 - min(0.5, 1e-6 + 1e-9 * abs(self.value)))
-        return self.value - slack
+        step = self.objective_step
+        if step is None:
+            return self.value - slack
+        # A better optimum sits on the next multiple of the step below the incumbent (which
+        # need not be on one itself); keep a margin for LP round-off.
+        below = step * (math.ceil(self.value / step - 1e-6) - 1)
+        margin = step * min(0.5, 1e-6 + 1e-9 * abs(self.value) / step)
+        return min(self.value - slack, below + margin)
+
+    def round_bound(self, bound: float) -> float:
+        """``bound`` rounded up to the next multiple of the objective step, if any."""
+        step = self.objective_step
+        if step is None or not math.isfinite(bound):
+            return bound
+        return step * math.ceil(bound / step - 1e-6)
 
     def within_gap(self, bound: float) -> bool:
         """True when ``bound`` proves the incumbent optimal within the requested gaps."""
@@ -167,12 +180,3 @@ class Incumbent:
         mark, self._mark = self._mark, ""
         return mark
 
-
-def _objective_is_integral(problem: Problem, integer_cols: np.ndarray) -> bool:
-    """True when every feasible point has an integral objective (before the offset)."""
-    if problem.Q is not None and problem.Q.nnz:
-        return False
-    c = problem.c
-    continuous = np.ones(problem.n_cols, dtype=bool)
-    continuous[integer_cols] = False
-    return bool(np.all(c[continuous] == 0) and np.all(c[integer_cols] == np.round(c[integer_cols])))

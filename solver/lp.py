@@ -132,8 +132,11 @@ class NodeLP:
         cutoff: float = np.inf,
         iteration_limit: int | None = None,
         time_limit: float = np.inf,
+        with_point: bool = True,
     ) -> LPSolution:
-        """Re-solve from the current basis; a dual bound above ``cutoff`` stops early."""
+        """Re-solve from the current basis; a dual bound above ``cutoff`` stops early.
+        Without ``with_point`` the optimal point is not copied out (probes need only the
+        objective, and the copy costs as much as a short warm re-solve on wide LPs)."""
         h = self.highs
         if not self.is_qp:
             h.setOptionValue("objective_bound", float(cutoff) if np.isfinite(cutoff) else np.inf)
@@ -149,7 +152,7 @@ class NodeLP:
         # HiGHS reports the last run's count (-1 once the model has changed since).
         iterations = max(0, info.qp_iteration_count if self.is_qp else
                          info.simplex_iteration_count)
-        if status == "optimal":
+        if status == "optimal" and with_point:
             x = np.array(h.getSolution().col_value)
             return LPSolution(status, float(info.objective_function_value), x, iterations)
         objective = float(info.objective_function_value) if status != "infeasible" else np.inf
@@ -164,7 +167,7 @@ class NodeLP:
         old_lower, old_upper = self.lower[col], self.upper[col]
         self.highs.changeColBounds(col, lower, upper)
         try:
-            return self.solve(cutoff=cutoff, iteration_limit=iteration_limit)
+            return self.solve(cutoff=cutoff, iteration_limit=iteration_limit, with_point=False)
         finally:
             self.highs.changeColBounds(col, old_lower, old_upper)
             self.highs.setBasis(basis)

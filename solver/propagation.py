@@ -28,12 +28,13 @@ class ActivityPropagator:
         self.rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
         self.cols = A.indices.astype(np.int64)
         self.vals = A.data
+        self.positive = self.vals > 0
+        self.entry_integer = problem.integrality[self.cols]
         columns = A.tocsc()
         self.col_starts, self.col_rows = columns.indptr, columns.indices
         self.n_rows = A.shape[0]
         self.row_lower = problem.row_lower
         self.row_upper = problem.row_upper
-        self.integer = problem.integrality
         self.tightenings = 0
 
     def propagate(self, lower: np.ndarray, upper: np.ndarray,
@@ -42,7 +43,8 @@ class ActivityPropagator:
 
         With ``changed`` (columns whose bounds moved since the domain was last
         propagated) only the rows those columns touch are looked at, then the rows of
-        whatever they tighten, and so on.
+        whatever they tighten, and so on. Only moved columns can cross, so only they are
+        checked (the caller hands in a domain with ``lower <= upper``).
         """
         if self.vals.size == 0:
             return True
@@ -51,17 +53,20 @@ class ActivityPropagator:
             if entries is not None and entries.size == 0:
                 break
             tightened = self._pass(lower, upper, entries)
-            if np.any(lower > upper + FEASIBILITY * np.maximum(1.0, np.abs(lower))):
-                return False
             if tightened.size == 0:
                 break
+            low, up = lower[tightened], upper[tightened]
+            if np.any(low > up + FEASIBILITY * np.maximum(1.0, np.abs(low))):
+                return False
             entries = self._entries_of_columns(tightened)
         return True
 
     def _entries_of_columns(self, columns: np.ndarray) -> np.ndarray | None:
         """Indices of the nonzeros in every row that touches one of ``columns`` (None,
         meaning all, when that is most of them: a full sweep is then cheaper)."""
-        rows = np.unique(_gather(self.col_starts, self.col_rows, columns))
+        touched = np.zeros(self.n_rows, dtype=bool)
+        touched[_gather(self.col_starts, self.col_rows, columns)] = True
+        rows = np.flatnonzero(touched)
         if rows.size > _INCREMENTAL_ROW_SHARE * self.n_rows:
             return None
         return _gather(self.row_starts, np.arange(self.vals.size), rows)
@@ -70,11 +75,12 @@ class ActivityPropagator:
               entries: np.ndarray | None) -> np.ndarray:
         """One sweep over the given nonzeros' rows (all rows when None); returns the
         columns whose bounds moved."""
-        rows, cols, vals = (self.rows, self.cols, self.vals) if entries is None else (
-            self.rows[entries], self.cols[entries], self.vals[entries])
-        positive = vals > 0
-        low_end = np.where(positive, lower[cols], upper[cols]) * vals
-        high_end = np.where(positive, upper[cols], lower[cols]) * vals
+        rows, cols, vals, positive = (self.rows, self.cols, self.vals, self.positive) \
+            if entries is None else (self.rows[entries], self.cols[entries],
+                                     self.vals[entries], self.positive[entries])
+        col_lower, col_upper = lower[cols], upper[cols]
+        low_end = np.where(positive, col_lower, col_upper) * vals
+        high_end = np.where(positive, col_upper, col_lower) * vals
         min_finite, min_inf = _row_sums(low_end, rows, self.n_rows)
         max_finite, max_inf = _row_sums(high_end, rows, self.n_rows)
         # Residual activity of row i without entry (i, j): finite only if no other infinity.
@@ -87,34 +93,43 @@ class ActivityPropagator:
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             from_upper = (self.row_upper[rows] - res_min) / vals  # a x_j <= U - res_min
             from_lower = (self.row_lower[rows] - res_max) / vals  # a x_j >= L - res_max
-        new_upper = np.where(positive, from_upper, from_lower)
-        new_lower = np.where(positive, from_lower, from_upper)
-        return self._apply(lower, upper, cols, new_lower, new_upper)
-
-    def _apply(self, lower, upper, cols, new_lower, new_upper) -> np.ndarray:
-        """Keep the tightest implied bound per column, rounded for integers, if it helps;
-        returns the columns that moved."""
-        cand_upper = np.full(lower.size, np.inf)
-        cand_lower = np.full(lower.size, -np.inf)
-        np.minimum.at(cand_upper, cols, np.where(np.isnan(new_upper), np.inf, new_upper))
-        np.maximum.at(cand_lower, cols, np.where(np.isnan(new_lower), -np.inf, new_lower))
-        ints = self.integer
-        cand_upper[ints] = np.floor(cand_upper[ints] + INTEGRALITY)
-        cand_lower[ints] = np.ceil(cand_lower[ints] - INTEGRALITY)
-        # Continuous bounds: a little slack against round-off, and only real progress.
-        width = np.where(np.isfinite(upper - lower), upper - lower, 1.0)
-        margin = FEASIBILITY * np.maximum(1.0, np.abs(cand_upper))
-        cand_upper[~ints] += np.where(np.isfinite(cand_upper[~ints]), margin[~ints], 0.0)
-        margin = FEASIBILITY * np.maximum(1.0, np.abs(cand_lower))
-        cand_lower[~ints] -= np.where(np.isfinite(cand_lower[~ints]), margin[~ints], 0.0)
-        need = np.where(ints, 0.5, _MIN_CONTINUOUS_GAIN * np.maximum(width, 1e-9))
-        tighter_upper = cand_upper < upper - need
-        tighter_lower = cand_lower > lower + need
-        upper[tighter_upper] = cand_upper[tighter_upper]
-        lower[tighter_lower] = cand_lower[tighter_lower]
-        moved = np.flatnonzero(tighter_upper | tighter_lower)
+        integer = self.entry_integer if entries is None else self.entry_integer[entries]
+        implied = _Implied(cols, integer, col_lower, col_upper)
+        moved_up = implied.tighten(upper, np.where(positive, from_upper, from_lower), 1.0)
+        moved_down = implied.tighten(lower, np.where(positive, from_lower, from_upper), -1.0)
+        moved = np.union1d(moved_up, moved_down)
         self.tightenings += moved.size
         return moved
+
+
+class _Implied:
+    """The nonzeros of one pass with their columns' bounds as the pass found them: applies
+    implied bounds that are real progress (rounded for integers, padded against round-off
+    for continuous columns) and keeps the tightest per column."""
+
+    def __init__(self, cols: np.ndarray, integer: np.ndarray, col_lower: np.ndarray,
+                 col_upper: np.ndarray) -> None:
+        width = col_upper - col_lower
+        width = np.where(np.isfinite(width), width, 1.0)
+        self.cols, self.integer = cols, integer
+        self.current = {1.0: col_upper, -1.0: col_lower}
+        self.need = np.where(integer, 0.5, _MIN_CONTINUOUS_GAIN * np.maximum(width, 1e-9))
+
+    def tighten(self, bounds: np.ndarray, implied: np.ndarray, side: float) -> np.ndarray:
+        """Write into ``bounds`` (upper for ``side`` 1, lower for -1) each implied bound
+        that beats the column's by its need; returns the columns that moved."""
+        with np.errstate(invalid="ignore"):
+            margin = np.where(np.isfinite(implied),
+                              FEASIBILITY * np.maximum(1.0, np.abs(implied)), 0.0)
+            padded = implied + side * margin
+            rounded = np.where(self.integer,
+                               np.floor(side * implied + INTEGRALITY) * side, padded)
+            hit = np.flatnonzero(side * rounded < side * self.current[side] - self.need)
+        if hit.size == 0:
+            return hit
+        cols = self.cols[hit]
+        (np.minimum if side > 0 else np.maximum).at(bounds, cols, rounded[hit])
+        return cols
 
 
 def _gather(starts: np.ndarray, values: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -114,6 +114,8 @@ class Search:
         self.unresolved_bound = math.inf  # lowest bound of a node dropped for numerics
         self.active_bound = -math.inf  # bound of the node in hand (-inf before the root)
         self._last_domain: tuple[np.ndarray, np.ndarray] | None = None
+        #: Bumped whenever the root domain tightens after nodes were propagated against it.
+        self.root_version = 0
 
     # ----------------------------------------------------------------- driver
     def run(self) -> SolveReport:
@@ -217,10 +219,36 @@ class Search:
         (done again whenever the incumbent improves)."""
         if self.root_reduced_costs is None or not self.incumbent.found:
             return
-        self.reduced_cost_fixings += reduced_cost_bounds(
+        fixed = reduced_cost_bounds(
             self.root_lower, self.root_upper, self.root_reduced_costs, self.root_bound,
             self.incumbent.cutoff, self.problem.integrality)
+        self.reduced_cost_fixings += fixed
+        if fixed:
+            self.root_version += 1
         self.fixed_for_value = self.incumbent.value
+
+    def _fix_locally(self, node: Node, objective: float, lower: np.ndarray,
+                     upper: np.ndarray) -> None:
+        """Tighten the node's domain with its own LP's reduced costs against the incumbent
+        (SCIP's reduced-cost propagator), into its trail so that its children inherit it."""
+        if not self.incumbent.found or self.lp.is_qp:
+            return
+        before = lower.copy(), upper.copy()
+        if not reduced_cost_bounds(lower, upper, self.lp.reduced_costs(), objective,
+                                   self.incumbent.cutoff, self.problem.integrality):
+            return
+        self._into_trail(node, lower, upper, *before)
+        self.stats["node_reduced_cost_fixings"] = (
+            self.stats.get("node_reduced_cost_fixings", 0) + 1)
+        self.lp.set_bounds(lower, upper)
+
+    @staticmethod
+    def _into_trail(node: Node, lower: np.ndarray, upper: np.ndarray,
+                    old_lower: np.ndarray, old_upper: np.ndarray) -> None:
+        """Append to the node's trail every column whose bounds moved from the old ones, so
+        that its children rebuild them without redoing the work."""
+        for col in np.flatnonzero((lower != old_lower) | (upper != old_upper)):
+            node.changes = BoundChange(node.changes, int(col), lower[col], upper[col])
 
     def _propagate(self, lower: np.ndarray, upper: np.ndarray,
                    changed: np.ndarray | None = None) -> bool:
@@ -258,12 +286,18 @@ class Search:
         """Solve a node and branch; returns the child to plunge into, if any."""
         parent_domain = self._last_domain if warm else None
         lower, upper = node.domain(self.root_lower, self.root_upper, parent_domain)
-        changed = None
-        if parent_domain is not None:
-            changed = np.flatnonzero((lower != parent_domain[0]) | (upper != parent_domain[1]))
+        # The trail holds the ancestors' propagation: start from what came after it, unless
+        # the root domain has tightened since.
+        changed = (node.unsettled_columns() if node.root_version == self.root_version
+                   else None)
         self._last_domain = (lower, upper)
-        if np.any(lower > upper) or not self._propagate(lower, upper, changed):
+        if np.any(lower > upper):
             return None
+        before = lower.copy(), upper.copy()
+        if not self._propagate(lower, upper, changed):
+            return None
+        self._into_trail(node, lower, upper, *before)
+        node.root_version, node.settled = self.root_version, node.changes
         self.lp.set_bounds(lower, upper)
         if not warm:
             self.lp.set_basis(node.basis)
@@ -289,6 +323,7 @@ class Search:
                 if outcome is _RESOLVE:
                     continue
                 return outcome
+            self._fix_locally(node, result.objective, lower, upper)
             self._run_heuristics(x, fractional, lower, upper)
             if bound >= self.incumbent.cutoff:
                 return None
@@ -455,11 +490,9 @@ class Search:
 
     def global_bound(self) -> float:
         """Lowest bound over everything not yet explored (inf once the tree is empty),
-        rounded up when every feasible objective value is an integer."""
+        rounded up to the objective's step."""
         bound = min(self.queue.best_bound(), self.active_bound, self.unresolved_bound)
-        if self.incumbent.integral_objective and math.isfinite(bound):
-            bound = math.ceil(bound - 1e-6)
-        return bound
+        return self.incumbent.round_bound(bound)
 
     def _gap_closed(self) -> bool:
         if not self.incumbent.found:

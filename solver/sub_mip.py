@@ -14,6 +14,9 @@ from branchwise.solver.heuristics import FractionalDiving, PrimalHeuristic, Simp
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.presolve import Presolve
 
+#: Root cut rounds a sub-MIP may spend: it hunts for points, not for a proven bound.
+_CUT_ROUNDS = 3
+
 
 class SubMipHeuristic(PrimalHeuristic):
     """A heuristic that searches a restricted domain with a budgeted branch-and-bound.
@@ -58,7 +61,8 @@ class SubMipHeuristic(PrimalHeuristic):
         from branchwise.solver.search import Search  # the search module imports this one
 
         options = replace(self.options, node_limit=node_limit,
-                          time_limit=max(time_limit, 1e-3), log=False)
+                          time_limit=max(time_limit, 1e-3), log=False,
+                          cut_rounds=min(self.options.cut_rounds, _CUT_ROUNDS))
         search = Search(problem, options)
         search.heuristics = [h for h in search.heuristics
                              if isinstance(h, (SimpleRounding, FractionalDiving))]

@@ -30,11 +30,16 @@ class BoundChange:
               stop: BoundChange | None = None) -> None:
         """Write this trail's bounds into ``lower``/``upper``, back to (not including)
         ``stop``; changes only ever tighten, so their order does not matter."""
+        cols, lows, ups = [], [], []
         link: BoundChange | None = self
         while link is not None and link is not stop:
-            lower[link.col] = max(lower[link.col], link.lower)
-            upper[link.col] = min(upper[link.col], link.upper)
+            cols.append(link.col)
+            lows.append(link.lower)
+            ups.append(link.upper)
             link = link.parent
+        if cols:
+            np.maximum.at(lower, cols, lows)
+            np.minimum.at(upper, cols, ups)
 
 
 @dataclass(eq=False)
@@ -50,6 +55,13 @@ class Node:
     branched: tuple[int, int, float, float] | None = None
     #: The parent's trail at branching time: this node's own changes are the links above it.
     parent_changes: BoundChange | None = None
+    #: The root domain's version when the trail last took in a propagation (-1: never);
+    #: while the root stays at that version, propagating from the links after ``settled``
+    #: is enough.
+    root_version: int = -1
+    #: The trail as it stood right after the last propagation along this path: the links
+    #: above it (branchings, strong-branching and reduced-cost fixings) are unpropagated.
+    settled: BoundChange | None = None
 
     def child(self, changes: list[tuple[int, float, float]], bound: float) -> Node:
         """A child that adds bound changes ``(column, lower, upper)`` and shares this
@@ -57,7 +69,17 @@ class Node:
         trail = self.changes
         for col, lower, upper in changes:
             trail = BoundChange(trail, col, lower, upper)
-        return Node(trail, bound, self.depth + 1, self.basis, parent_changes=self.changes)
+        return Node(trail, bound, self.depth + 1, self.basis, parent_changes=self.changes,
+                    root_version=self.root_version, settled=self.settled)
+
+    def unsettled_columns(self) -> np.ndarray:
+        """Columns changed by the links no propagation has seen yet (above ``settled``)."""
+        cols = []
+        link = self.changes
+        while link is not None and link is not self.settled:
+            cols.append(link.col)
+            link = link.parent
+        return np.array(cols, dtype=np.int64)
 
     def domain(self, root_lower: np.ndarray, root_upper: np.ndarray,
                parent_domain: tuple[np.ndarray, np.ndarray] | None = None,

@@ -1,0 +1,38 @@
+"""The bound trail: replaying it gives the tightest bounds along the path, and a child knows
+which links are its own (the search propagates from just those)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from branchwise.solver.tree import BoundChange, Node
+
+
+def test_replay_keeps_the_tightest_bounds_in_any_order() -> None:
+    rng = np.random.default_rng(0)
+    trail, expected_lower, expected_upper = None, np.zeros(20), np.full(20, 9.0)
+    for _ in range(200):
+        col = int(rng.integers(20))
+        low = float(rng.integers(0, 4))
+        up = low + float(rng.integers(0, 6))
+        trail = BoundChange(trail, col, low, up)
+        expected_lower[col] = max(expected_lower[col], low)
+        expected_upper[col] = min(expected_upper[col], up)
+    lower, upper = np.zeros(20), np.full(20, 9.0)
+    trail.apply(lower, upper)
+    assert np.array_equal(lower, expected_lower) and np.array_equal(upper, expected_upper)
+
+
+def test_child_domain_from_parent_matches_replay_from_root() -> None:
+    root_lower, root_upper = np.zeros(5), np.full(5, 3.0)
+    parent = Node(BoundChange(None, 0, 1.0, 3.0), bound=0.0, depth=1)
+    parent.changes = BoundChange(parent.changes, 4, 0.0, 2.0)  # e.g. a propagated bound
+    parent.settled = parent.changes  # the propagated bound above is settled
+    child = parent.child([(2, 2.0, 3.0)], bound=0.0)
+    assert child.unsettled_columns().tolist() == [2]
+    from_root = child.domain(root_lower, root_upper)
+    from_parent = child.domain(root_lower, root_upper, parent.domain(root_lower, root_upper))
+    for a, b in zip(from_root, from_parent, strict=True):
+        assert np.array_equal(a, b)
+    assert from_root[0].tolist() == [1.0, 0.0, 2.0, 0.0, 0.0]
+    assert from_root[1].tolist() == [3.0, 3.0, 3.0, 3.0, 2.0]
