@@ -78,8 +78,11 @@ def _postsolve(problem: Problem, presolve: Presolve, report: SolveReport,
     """Map the reduced problem's answer to the original columns and verify it there."""
     if presolve.reduced is not None and presolve.reduced.maximize != problem.maximize:
         # HiGHS hands back a maximisation as the minimisation of the negated objective.
+        flipped = {key: -value for key, value in report.stats.items()
+                   if key.startswith("root_bound") and value is not None}
         report = replace(report, bound=-report.bound,
-                         objective=None if report.objective is None else -report.objective)
+                         objective=None if report.objective is None else -report.objective,
+                         stats={**report.stats, **flipped})
     if report.status in ("infeasible", "unbounded"):
         return replace(report, time=time.perf_counter() - started, stats={**report.stats, **stats})
     x = None
