@@ -27,7 +27,8 @@ def root_gaps(names: list[str], time_limit: float) -> list[tuple[str, float, flo
                                                                  float | None]]:
     """(instance, LP bound, bound after cuts, optimum, share closed) per instance."""
     with open(MIP / "optimal.csv", newline="") as handle:
-        optima = {row["name"]: float(row["optimal_objective"]) for row in csv.DictReader(handle)}
+        optima = {row["name"]: float(row["optimal_objective"]) for row in csv.DictReader(handle)
+                  if row["name"] in names}
     rows = []
     for name in names:
         problem = read_problem(MIP / f"{name}.mps.gz")
@@ -55,7 +56,7 @@ def markdown(rows: list, time_limit: float) -> str:
              "|---|---:|---:|---:|---:|"]
     for name, before, after, optimum, closed in rows:
         cells = [f"{v:.6g}" if v is not None else "—" for v in (before, after, optimum)]
-        share = "no gap" if closed is None else f"{closed:.2f}"
+        share = "no gap" if closed is None else f"{max(closed, 0.0):.2f}"  # no "-0.00"
         lines.append(f"| {name} | {' | '.join(cells)} | {share} |")
     return "\n".join(lines) + "\n"
 

@@ -138,6 +138,8 @@ class Search:
         if root_status is not None:
             if root_status == "optimal":
                 self.active_bound = math.inf  # the root itself proved it: nothing stays open
+                if self.incumbent.found:  # its bound reached the incumbent's value
+                    self.root_bound = max(self.root_bound, self.incumbent.value)
             return root_status
         node: Node | None = None
         while True:
