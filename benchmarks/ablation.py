@@ -34,6 +34,10 @@ CONFIGURATIONS = {
         "no diving": {"dive_frequency": 0},
         "no strong branching": {"reliability": 0},
     },
+    "node selection": {
+        "default": {},
+        "best estimate": {"node_selection": "estimate"},
+    },
     # How the nonlinear parts are relaxed (default: HiGHS QP for a quadratic objective,
     # outer approximation for rows, SLSQP at the root and where the integers are fixed).
     "subsolvers": {

@@ -36,6 +36,10 @@ class SolveOptions:
     feasibility_pump: bool = False
     #: Run the diving heuristic every this many nodes (0 switches it off).
     dive_frequency: int = 20
+    #: Which open node to take when a plunge ends: the best bound ("bound") or the best
+    #: pseudocost estimate of the node's optimum, with every tenth pick by best bound
+    #: ("estimate").
+    node_selection: str = "bound"
     #: A problem whose continuous relaxation is not convex is refused ("error") or searched
     #: as a heuristic ("heuristic": local NLP solves, the result says nothing is proven).
     nonconvex: str = "error"
@@ -61,6 +65,8 @@ class SolveOptions:
             raise ValueError("gaps must be non-negative")
         if self.threads < 1:
             raise ValueError("threads must be at least 1")
+        if self.node_selection not in ("bound", "estimate"):
+            raise ValueError("node_selection must be 'bound' or 'estimate'")
         if self.nonconvex not in ("error", "heuristic"):
             raise ValueError("nonconvex must be 'error' or 'heuristic'")
         if self.quadratic_objective not in ("qp", "outer"):

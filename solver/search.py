@@ -45,6 +45,8 @@ _PLUNGE_GAP_SHARE = 0.3
 #: Strong branching may tighten a node's domain and re-solve it at most this often; after
 #: that the node branches on pseudocosts (unbounded integers could otherwise creep forever).
 _MAX_TIGHTENING_ROUNDS = 10
+#: With best-estimate node selection, every this many picks take the best bound instead.
+_BOUND_EVERY = 10
 #: Past this many open nodes, stored warm-start bases are dropped to bound memory.
 _MAX_NODES_WITH_BASIS = 20_000
 #: Rounds of outer-approximation cuts per relaxation solve (at the root, and at a node).
@@ -84,7 +86,8 @@ class Search:
             self.timers, self.deadline) if problem.has_nonlinear_rows else None
         self.incumbent = Incumbent(problem, self.lp, self.integer_cols, options,
                                    None if self.nonlinear is None else self.nonlinear.nlp)
-        self.queue = NodeQueue()
+        self.queue = NodeQueue(
+            _BOUND_EVERY if options.node_selection == "estimate" else None)
         self.branching = ReliabilityBranching(self.lp, self.integer_cols, options)
         incumbent_x = lambda: self.incumbent.x  # noqa: E731 - read live by the heuristics
         self.heuristics: list[PrimalHeuristic] = [
@@ -343,19 +346,40 @@ class Search:
             self.lp.set_bounds(lower, upper)
         node.bound = bound
         self._log_progress()
-        return self._branch(node, decision, lower, upper)
+        return self._branch(node, decision, lower, upper, self._child_estimates(
+            x, fractional, bound, decision.col))
 
-    def _branch(self, node: Node, decision, lower: np.ndarray, upper: np.ndarray) -> Node | None:
+    def _branch(self, node: Node, decision, lower: np.ndarray, upper: np.ndarray,
+                estimates: tuple[float, float] = (-math.inf, -math.inf)) -> Node | None:
         """Create both children; return the preferred one to plunge into, queue the other."""
         node.basis = self.lp.get_basis()
         col, value = decision.col, decision.value
         down = node.child([(col, lower[col], math.floor(value))],
                           max(decision.down_bound, node.bound))
         up = node.child([(col, math.ceil(value), upper[col])], max(decision.up_bound, node.bound))
+        down.estimate, up.estimate = estimates
         down.branched = (col, 0, value, node.bound)
         up.branched = (col, 1, value, node.bound)
         first, second = (up, down) if value - math.floor(value) >= 0.5 else (down, up)
         return self._descend(first, second)
+
+    def _child_estimates(self, x: np.ndarray, fractional: np.ndarray, bound: float,
+                         col: int) -> tuple[float, float]:
+        """Pseudocost guesses of the best objective in the down and up child of branching
+        on ``col`` (only computed for best-estimate selection): the node's bound plus, per
+        fractional column, the cheaper way to make it integral, ``col`` going its way."""
+        if self.options.node_selection != "estimate" or fractional.size == 0:
+            return -math.inf, -math.inf
+        down_up = self.branching.pseudocosts.estimates(fractional)
+        frac = x[fractional] - np.floor(x[fractional])
+        costs = np.vstack([down_up[0] * frac, down_up[1] * (1.0 - frac)])
+        cheapest = costs.min(axis=0)
+        total = bound + float(cheapest.sum())
+        k = int(np.flatnonzero(fractional == col)[0]) if col in fractional else None
+        if k is None:
+            return total, total
+        rest = total - float(cheapest[k])
+        return rest + float(costs[0, k]), rest + float(costs[1, k])
 
     def _resolve_integral(self, node: Node, bound: float, x: np.ndarray, lower: np.ndarray,
                           upper: np.ndarray, attempts: IntegralAttempts,

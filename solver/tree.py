@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from dataclasses import dataclass
 
 import highspy
@@ -62,6 +63,8 @@ class Node:
     #: The trail as it stood right after the last propagation along this path: the links
     #: above it (branchings, strong-branching and reduced-cost fixings) are unpropagated.
     settled: BoundChange | None = None
+    #: The best-estimate selection's guess of the best objective inside the node (-inf: none).
+    estimate: float = -math.inf
 
     def child(self, changes: list[tuple[int, float, float]], bound: float) -> Node:
         """A child that adds bound changes ``(column, lower, upper)`` and shares this
@@ -98,35 +101,65 @@ class Node:
 
 
 class NodeQueue:
-    """Open nodes ordered by best (lowest) bound, deeper nodes first on ties."""
+    """Open nodes, taken by best (lowest) bound, deeper nodes first on ties; or, with
+    ``bound_every`` set, by best estimate except every ``bound_every``-th pop, which takes
+    the best bound so the global bound keeps moving (SCIP's best estimate with plunging)."""
 
-    def __init__(self) -> None:
-        self._heap: list[tuple[float, int, int, Node]] = []
+    def __init__(self, bound_every: int | None = None) -> None:
+        self._by_bound: list[tuple[float, int, int, Node]] = []
+        self._by_estimate: list[tuple[float, int, int, Node]] = []
+        self._gone: set[int] = set()
         self._counter = itertools.count()
+        self._bound_every = bound_every
+        self._pops = 0
+        self._size = 0
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return self._size
 
     def push(self, node: Node) -> None:
-        heapq.heappush(self._heap, (node.bound, -node.depth, next(self._counter), node))
+        self._size += 1
+        key = next(self._counter)
+        heapq.heappush(self._by_bound, (node.bound, -node.depth, key, node))
+        if self._bound_every is not None:
+            estimate = node.estimate if math.isfinite(node.estimate) else node.bound
+            heapq.heappush(self._by_estimate, (estimate, -node.depth, key, node))
 
     def pop(self) -> Node:
-        return heapq.heappop(self._heap)[-1]
+        self._size -= 1
+        self._pops += 1
+        by_bound = self._bound_every is None or self._pops % self._bound_every == 0
+        heap = self._by_bound if by_bound else self._by_estimate
+        self._drop_gone(heap)
+        entry = heapq.heappop(heap)
+        if self._bound_every is not None:
+            self._gone.add(entry[2])
+        return entry[-1]
 
     def best_bound(self) -> float:
         """Lowest bound among open nodes (inf when empty)."""
-        return self._heap[0][0] if self._heap else np.inf
+        self._drop_gone(self._by_bound)
+        return self._by_bound[0][0] if self._by_bound else np.inf
 
     def prune(self, cutoff: float) -> int:
         """Drop every node whose bound reaches ``cutoff``; return how many went."""
-        kept = [entry for entry in self._heap if entry[0] < cutoff]
-        removed = len(self._heap) - len(kept)
-        if removed:
-            heapq.heapify(kept)
-            self._heap = kept
-        return removed
+        before = len(self)
+        keep = [e for e in self._by_bound if e[0] < cutoff and e[2] not in self._gone]
+        kept_keys = {e[2] for e in keep}
+        self._by_bound = keep
+        self._by_estimate = [e for e in self._by_estimate if e[2] in kept_keys]
+        heapq.heapify(self._by_bound)
+        heapq.heapify(self._by_estimate)
+        self._gone.clear()
+        self._size = len(keep)
+        return before - self._size
 
     def drop_bases(self) -> None:
         """Forget stored warm starts (memory relief when the queue grows very large)."""
-        for entry in self._heap:
+        for entry in self._by_bound:
             entry[-1].basis = None
+
+    def _drop_gone(self, heap: list) -> None:
+        """Pop entries already taken through the other order off the top of ``heap``."""
+        while heap and heap[0][2] in self._gone:
+            self._gone.discard(heapq.heappop(heap)[2])

@@ -74,3 +74,15 @@ def test_generator_kinds_and_mix() -> None:
     assert statuses["infeasible"] >= 0.1 * len(SEEDS)
     assert statuses["unbounded"] >= 0.05 * len(SEEDS)
     assert gapped >= 0.25 * len(SEEDS)
+
+
+@pytest.mark.parametrize("seed", SEEDS[::4])
+def test_best_estimate_selection_matches_highs(seed: int) -> None:
+    """Best-estimate node selection reaches the same answers as best bound."""
+    problem = random_milp(seed)
+    reference = expected(seed)
+    report = solve(problem, replace(OPTIONS, node_selection="estimate"))
+    assert report.status == reference.status
+    if reference.status == "optimal":
+        assert close(report.objective, reference.objective)
+        assert problem.violation(report.x)[0] <= 1e-6

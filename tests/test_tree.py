@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from branchwise.solver.tree import BoundChange, Node
+from branchwise.solver.tree import BoundChange, Node, NodeQueue
 
 
 def test_replay_keeps_the_tightest_bounds_in_any_order() -> None:
@@ -36,3 +36,18 @@ def test_child_domain_from_parent_matches_replay_from_root() -> None:
         assert np.array_equal(a, b)
     assert from_root[0].tolist() == [1.0, 0.0, 2.0, 0.0, 0.0]
     assert from_root[1].tolist() == [3.0, 3.0, 3.0, 3.0, 2.0]
+
+
+def test_best_estimate_queue_takes_estimates_and_every_kth_by_bound() -> None:
+    queue = NodeQueue(bound_every=3)
+    nodes = [Node(None, bound, 1) for bound in (5.0, 1.0, 3.0, 4.0, 2.0)]
+    for node, estimate in zip(nodes, (6.0, 9.0, 3.5, 4.5, 8.0), strict=True):
+        node.estimate = estimate
+        queue.push(node)
+    assert len(queue) == 5 and queue.best_bound() == 1.0
+    taken = [queue.pop(), queue.pop(), queue.pop()]  # estimate, estimate, then best bound
+    assert [n.bound for n in taken] == [3.0, 4.0, 1.0]
+    assert len(queue) == 2 and queue.best_bound() == 2.0
+    assert queue.prune(cutoff=4.5) == 1  # the node with bound 5 goes
+    assert len(queue) == 1 and queue.pop().bound == 2.0 and len(queue) == 0
+    assert queue.best_bound() == float("inf")
