@@ -36,7 +36,7 @@ from branchwise.relaxations import REFORMULATIONS, Reformulation, reformulate
 from branchwise.result import Result
 from branchwise.smooth import NONCONVEX_ADVICE, NonconvexError
 from branchwise.solver import SolveOptions, SolveReport, solve
-from branchwise.tolerances import INTEGRALITY, RELATIVE_GAP, STRICT_GAP
+from branchwise.tolerances import INTEGRALITY, RELATIVE_GAP, STRICT_GAP, bound_excess, scaled
 
 Shape = int | tuple[int, ...] | None
 
@@ -382,10 +382,10 @@ class Model:
         activity = rows.dot(x)
         frac = np.where(integer, np.abs(x - np.round(x)), 0.0)
         return [
-            ("variable", _scaled(col_lower - x, col_lower)),
-            ("variable", _scaled(x - col_upper, col_upper)),
-            ("constraint", _scaled(row_lower - activity, row_lower)),
-            ("constraint", _scaled(activity - row_upper, row_upper)),
+            ("variable", scaled(col_lower - x, col_lower)),
+            ("variable", scaled(x - col_upper, col_upper)),
+            ("constraint", scaled(row_lower - activity, row_lower)),
+            ("constraint", scaled(activity - row_upper, row_upper)),
             ("integrality of", np.where(frac > INTEGRALITY, frac, 0.0)),
         ]
 
@@ -403,8 +403,7 @@ class Model:
             f, lower, upper = nonlinear_rows(c, self.strict_gap)
             with np.errstate(invalid="ignore"):
                 values = np.ravel(f.evaluate(x))
-                excess = np.maximum(_scaled(values - upper, upper), _scaled(lower - values, lower))
-            excess = np.where(np.isfinite(values), np.maximum(excess, 0.0), np.inf)
+            excess = bound_excess(values, lower, upper)
             if excess.size:
                 i = int(np.argmax(excess))
                 yield f"constraint {indexed_names(c.name, c.shape)[i]}", float(excess[i])
@@ -502,11 +501,6 @@ def _bounds(lb: float | np.ndarray, ub: float | np.ndarray, shape: tuple[int, ..
     if (lower > upper).any() or (lower == np.inf).any() or (upper == -np.inf).any():
         raise ValueError(f"bounds of {name!r} are empty: lb must be <= ub and finite on its side")
     return lower, upper
-
-
-def _scaled(excess: np.ndarray, bound: np.ndarray) -> np.ndarray:
-    """``excess`` relative to ``max(1, |bound|)``: relative for large bounds, absolute for small."""
-    return excess / np.maximum(1.0, np.abs(np.where(np.isfinite(bound), bound, 0.0)))
 
 
 def _requirement(value: object) -> Any:

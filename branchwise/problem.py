@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from branchwise.smooth import NonlinearRows, QuadraticFunction
-from branchwise.tolerances import FEASIBILITY, INFINITY, INTEGRALITY
+from branchwise.tolerances import FEASIBILITY, INFINITY, INTEGRALITY, scaled
 
 
 @dataclass
@@ -117,10 +117,10 @@ class Problem:
             ("column", self.col_names, x - self.col_upper, self.col_upper),
         )
         for kind, names, excess, bound in checks:
-            scaled = excess / np.maximum(1.0, np.abs(np.where(np.isfinite(bound), bound, 0.0)))
-            if scaled.size and scaled.max() > worst:
-                i = int(scaled.argmax())
-                worst, where = float(scaled[i]), f"{kind} {names[i]}"
+            relative = scaled(excess, bound)
+            if relative.size and relative.max() > worst:
+                i = int(relative.argmax())
+                worst, where = float(relative[i]), f"{kind} {names[i]}"
         for kind, excess in self._special_excesses(x):
             if excess > worst:
                 worst, where = excess, kind

@@ -13,6 +13,8 @@ from typing import Protocol
 import numpy as np
 import scipy.sparse as sp
 
+from branchwise.tolerances import bound_excess
+
 #: A quadratic form counts as positive semidefinite when its least eigenvalue is above
 #: ``-CURVATURE_TOLERANCE·max(1, largest |eigenvalue|)``.
 CURVATURE_TOLERANCE = 1e-9
@@ -137,12 +139,7 @@ class NonlinearRows:
     def excess(self, x: np.ndarray) -> np.ndarray:
         """How far each row is outside its bounds at ``x`` (scaled like linear rows:
         relative to ``max(1, |bound|)``); inf where ``f`` is undefined."""
-        values = self.function.value(x)
-        scale_up = np.maximum(1.0, np.abs(np.where(np.isfinite(self.upper), self.upper, 0)))
-        scale_lo = np.maximum(1.0, np.abs(np.where(np.isfinite(self.lower), self.lower, 0)))
-        with np.errstate(invalid="ignore"):
-            excess = np.maximum((values - self.upper) / scale_up, (self.lower - values) / scale_lo)
-        return np.where(np.isfinite(values), np.maximum(excess, 0.0), np.inf)
+        return bound_excess(self.function.value(x), self.lower, self.upper)
 
 
 #: How to go on when a problem is refused as nonconvex.

@@ -1,4 +1,7 @@
-"""Every numerical tolerance branchwise uses, named once, in one place."""
+"""Every numerical tolerance branchwise uses, named once, in one place, and the scaling
+under which a point's excess over a bound is compared with FEASIBILITY."""
+
+import numpy as np
 
 #: A value within this distance of an integer counts as integral.
 INTEGRALITY = 1e-6
@@ -34,3 +37,17 @@ OA_VIOLATION = 1e-7
 #: A coefficient counts as the small fraction nearest to it within this relative distance
 #: (used to find the step between objective values that an optimum can take).
 RATIONAL = 1e-9
+
+
+def scaled(excess: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """``excess`` relative to ``max(1, |bound|)``: relative for large bounds, absolute for
+    small (an infinite bound scales by 1)."""
+    return excess / np.maximum(1.0, np.abs(np.where(np.isfinite(bound), bound, 0.0)))
+
+
+def bound_excess(values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """How far each value lies outside ``[lower, upper]``, scaled as :func:`scaled`; 0
+    inside, inf where the value itself is not finite (a function undefined there)."""
+    with np.errstate(invalid="ignore"):
+        excess = np.maximum(scaled(values - upper, upper), scaled(lower - values, lower))
+    return np.where(np.isfinite(values), np.maximum(excess, 0.0), np.inf)

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from branchwise.problem import Problem
-from branchwise.tolerances import FEASIBILITY, NLP_TOLERANCE
+from branchwise.tolerances import FEASIBILITY, NLP_TOLERANCE, bound_excess
 
 #: Most SLSQP iterations in one solve.
 _MAX_ITERATIONS = 500
@@ -126,13 +126,14 @@ class _StackedRows:
 
     def __init__(self, problem: Problem, embed: _Embedding) -> None:
         self.A, self.blocks, self.embed = problem.A, problem.nonlinear, embed
-        self.linear_jacobian = self.A[:, embed.free].toarray()
+        linear = sp.csr_matrix(self.A[:, embed.free])
+        self.linear_jacobian = linear.toarray()
         self.lower = np.concatenate([problem.row_lower, *[b.lower for b in self.blocks]])
         self.upper = np.concatenate([problem.row_upper, *[b.upper for b in self.blocks]])
         involved = [np.intersect1d(b.function.columns(), embed.free).size > 0
                     for b in self.blocks]
         #: Rows that depend on a free column (the others are constants over the box).
-        self.moving = np.concatenate([np.diff(sp.csr_matrix(self.A[:, embed.free]).indptr) > 0,
+        self.moving = np.concatenate([np.diff(linear.indptr) > 0,
                                       *[np.full(b.n_rows, k) for b, k in zip(
                                           self.blocks, involved, strict=True)]])
         self._values_at: np.ndarray | None = None
@@ -142,12 +143,8 @@ class _StackedRows:
     def fixed_part_violated(self, x: np.ndarray) -> bool:
         """True when a row over fixed columns only is violated at ``x``: nothing in the box
         can satisfy it."""
-        values = self.values(x[self.embed.free])
-        scale_lo = np.maximum(1.0, np.abs(np.where(np.isfinite(self.lower), self.lower, 0.0)))
-        scale_up = np.maximum(1.0, np.abs(np.where(np.isfinite(self.upper), self.upper, 0.0)))
-        with np.errstate(invalid="ignore"):
-            excess = np.maximum((self.lower - values) / scale_lo, (values - self.upper) / scale_up)
-        return bool(np.any(~self.moving & ~(excess <= FEASIBILITY)))
+        excess = bound_excess(self.values(x[self.embed.free]), self.lower, self.upper)
+        return bool(np.any(~self.moving & (excess > FEASIBILITY)))
 
     def values(self, z: np.ndarray) -> np.ndarray:
         if self._values_at is None or not np.array_equal(z, self._values_at):

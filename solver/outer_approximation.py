@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from branchwise.problem import Problem
-from branchwise.tolerances import OA_VIOLATION
+from branchwise.tolerances import OA_VIOLATION, scaled
 
 #: Gradient entries below this (relative to the row's largest) are dropped from a cut,
 #: with the right-hand side relaxed by their largest possible contribution.
@@ -66,12 +66,10 @@ class OuterApproximation:
             values = block.function.value(x)
         if not np.all(np.isfinite(values)):
             return None
-        scale_up = np.maximum(1.0, np.abs(np.where(np.isfinite(block.upper), block.upper, 0)))
-        scale_lo = np.maximum(1.0, np.abs(np.where(np.isfinite(block.lower), block.lower, 0)))
         above = np.flatnonzero(np.isfinite(block.upper) & upper_ok
-                               & ((values - block.upper) / scale_up > threshold))
+                               & (scaled(values - block.upper, block.upper) > threshold))
         below = np.flatnonzero(np.isfinite(block.lower) & lower_ok
-                               & ((block.lower - values) / scale_lo > threshold))
+                               & (scaled(block.lower - values, block.lower) > threshold))
         if above.size == 0 and below.size == 0:
             return None
         jacobian = sp.csr_matrix(block.function.jacobian(x))
