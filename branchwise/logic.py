@@ -503,3 +503,18 @@ def leaves(cond: Scalar) -> Iterable[Constraint | Literal | Complements]:
     elif isinstance(cond, Condition):
         for child in cond.children:
             yield from leaves(child)
+
+
+def required_comparisons(conditions: Iterable[Any]) -> list[Constraint]:
+    """The comparisons ``conditions`` require outright (top level, or inside a top-level
+    And), strict ones relaxed to non-strict: rows every solution satisfies."""
+    found: list[Constraint] = []
+    stack = list(conditions)
+    while stack:
+        cond = stack.pop()
+        if isinstance(cond, And):
+            stack.extend(cond.children)
+        elif isinstance(cond, Constraint):
+            found.append(Constraint(cond.body, cond.sense + "=") if cond.is_strict else cond)
+    return found
+

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from branchwise.expr import Constraint, LinExpr, Rows
 from branchwise.functions import Definition
-from branchwise.logic import And
+from branchwise.logic import required_comparisons
 from branchwise.tolerances import BOUND_PROGRESS, BOUND_SAFETY, INTEGRALITY
 
 if TYPE_CHECKING:
@@ -146,7 +146,8 @@ def model_bounds(model: Model, used: Sequence[Definition], lp: LPSolver | None =
     if not propagate:
         return Bounds(lower, upper, model.column_names(), {})
     integral = model.integral_columns()
-    constraints = list(model.constraints) + _required_comparisons(model)
+    constraints = list(model.constraints) + [
+        c for c in required_comparisons(model.conditions) if not c.is_quadratic]
     for d in used:
         y = LinExpr(model, Rows.identity(d.column, 1), np.zeros(1), ())
         constraints += d.valid_inequalities(y)
@@ -164,21 +165,6 @@ def model_bounds(model: Model, used: Sequence[Definition], lp: LPSolver | None =
     definitions = {d.column: d for d in model.definitions}
     return Bounds(lower, upper, model.column_names(), definitions, (A, row_lower, row_upper),
                   lp, obbt)
-
-
-def _required_comparisons(model: Model) -> list[Constraint]:
-    """The comparisons the model requires outright (top-level, or inside a top-level And),
-    strict ones relaxed to non-strict: valid rows for bound tightening."""
-    found: list[Constraint] = []
-    stack = list(model.conditions)
-    while stack:
-        cond = stack.pop()
-        if isinstance(cond, And):
-            stack.extend(cond.children)
-        elif isinstance(cond, Constraint) and not cond.is_quadratic:
-            found.append(Constraint(cond.body, cond.sense.rstrip("=") + "=")
-                         if cond.is_strict else cond)
-    return found
 
 
 def _rows(constraints: list[Constraint], n: int) -> tuple[sp.csr_matrix, np.ndarray,

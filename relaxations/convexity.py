@@ -17,7 +17,7 @@ import numpy as np
 
 from branchwise.expr import Constraint, QuadExpr
 from branchwise.functions import Definition, IfThenElse
-from branchwise.logic import And, Literal, leaves
+from branchwise.logic import And, Literal, leaves, required_comparisons
 from branchwise.nlexpr import NlExpr
 from branchwise.nlrows import columns_of
 
@@ -31,7 +31,7 @@ def analyse(model: Model) -> tuple[list[Definition], dict[Definition, str]]:
     used = np.zeros(n, dtype=bool)
     up, down = np.ones(n, dtype=bool), np.ones(n, dtype=bool)  # may relax up / down
     _objective(model, used, up, down)
-    for cond in _required_rows(model):
+    for cond in required_comparisons(model.conditions):
         lower, upper = cond.row_bounds()
         _row(cond.body.coef.tocoo(), float(lower[0]), float(upper[0]), used, up, down)
     for c in model.constraints:
@@ -106,20 +106,6 @@ def _row(coef, lower: float, upper: float, used: np.ndarray, up: np.ndarray,
          down: np.ndarray) -> None:
     _rows(np.zeros(coef.nnz, dtype=np.int64), coef.col, coef.data, np.array([lower]),
           np.array([upper]), used, up, down)
-
-
-def _required_rows(model: Model) -> list[Constraint]:
-    """Comparisons required outright (top level or in a top-level And), as non-strict rows."""
-    found: list[Constraint] = []
-    stack = list(model.conditions)
-    while stack:
-        cond = stack.pop()
-        if isinstance(cond, And):
-            stack.extend(cond.children)
-        elif isinstance(cond, Constraint):
-            sense = cond.sense if not cond.is_strict else cond.sense + "="
-            found.append(Constraint(cond.body, sense))
-    return found
 
 
 def _fixed_columns(model: Model) -> list[np.ndarray]:
