@@ -250,19 +250,21 @@ def same_model(items: Iterable[Any]) -> Model | None:
 
 
 def _and(items: list[Scalar]) -> Scalar:
-    same_model(items)
-    if any(c is False for c in items):
-        return False
-    rest = [c for c in items if c is not True]
-    return True if not rest else rest[0] if len(rest) == 1 else And(rest)
+    return _combine(items, True, And)
 
 
 def _or(items: list[Scalar]) -> Scalar:
+    return _combine(items, False, Or)
+
+
+def _combine(items: list[Scalar], unit: bool, node: type) -> Scalar:
+    """``items`` joined by ``node`` (And or Or) with constants folded: ``unit`` (True for
+    And) drops out, its opposite decides, and a single item stands for itself."""
     same_model(items)
-    if any(c is True for c in items):
-        return True
-    rest = [c for c in items if c is not False]
-    return False if not rest else rest[0] if len(rest) == 1 else Or(rest)
+    if any(c is (not unit) for c in items):
+        return not unit
+    rest = [c for c in items if c is not unit]
+    return unit if not rest else rest[0] if len(rest) == 1 else node(rest)
 
 
 def _not(item: Scalar) -> Scalar:
