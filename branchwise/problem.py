@@ -3,6 +3,7 @@ solver all share. No modeling classes live here."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -159,6 +160,17 @@ class Problem:
         (negative semidefinite when maximising) and only convex nonlinear rows."""
         return not self.nonconvex_parts()
 
+    @functools.cached_property
+    def convex_objective(self) -> bool:
+        """True when ``½xᵀQx`` (if any) has the curvature the sense needs: positive
+        semidefinite for a minimisation, negative for a maximisation. Computed once (an
+        eigendecomposition): ``Q`` is not to be replaced in place afterwards."""
+        if self.Q is None or not self.Q.nnz:
+            return True
+        convex, concave = QuadraticFunction([self.Q], sp.csr_matrix((1, self.n_cols)))\
+            .curvature()
+        return bool((concave if self.maximize else convex)[0])
+
     def objective_over_binaries(self) -> bool:
         """True when ``Q`` is nonzero and every column it touches is binary."""
         if self.Q is None or not self.Q.nnz:
@@ -174,11 +186,8 @@ class Problem:
         A ``Q`` over binary columns only never counts: on 0/1 points it is linear in the
         products ``x_i·x_j``, which the engine linearises exactly."""
         parts = []
-        if self.Q is not None and self.Q.nnz and not self.objective_over_binaries():
-            convex, concave = QuadraticFunction([self.Q], sp.csr_matrix((1, self.n_cols)))\
-                .curvature()
-            if not (concave if self.maximize else convex)[0]:
-                parts.append("objective")
+        if not self.convex_objective and not self.objective_over_binaries():
+            parts.append("objective")
         for block in self.nonlinear:
             upper_ok, lower_ok = block.convex_sides()
             parts += [block.names[i] for i in np.flatnonzero(~(upper_ok & lower_ok))]

@@ -7,11 +7,10 @@ import math
 import time
 from dataclasses import replace
 
-import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from branchwise.problem import Problem
-from branchwise.smooth import NONCONVEX_ADVICE, NonconvexError, QuadraticFunction
+from branchwise.smooth import NONCONVEX_ADVICE, NonconvexError
 from branchwise.solver.binary_products import linearize_binary_objective
 from branchwise.solver.epigraph import objective_as_row
 from branchwise.solver.merge_rows import merge_row_blocks
@@ -41,7 +40,7 @@ def _blas_threads() -> ThreadpoolController:
 
 
 def _solve(problem: Problem, options: SolveOptions) -> SolveReport:
-    if problem.objective_over_binaries() and not _convex_objective(problem):
+    if problem.objective_over_binaries() and not problem.convex_objective:
         return _with_columns_dropped(problem, solve(linearize_binary_objective(problem), options))
     problem = merge_row_blocks(problem)
     nonconvex = problem.nonconvex_parts() if options.nonconvex == "error" else []
@@ -110,14 +109,7 @@ def _objective_goes_to_a_row(problem: Problem, options: SolveOptions) -> bool:
     options ask to relax by outer approximation."""
     if problem.Q is None or not problem.Q.nnz:
         return False
-    return options.quadratic_objective == "outer" or not _convex_objective(problem)
-
-
-def _convex_objective(problem: Problem) -> bool:
-    """True when ``½xᵀQx`` has the curvature its sense needs (HiGHS's QP can take it)."""
-    convex, concave = QuadraticFunction([problem.Q], sp.csr_matrix((1, problem.n_cols)))\
-        .curvature()
-    return bool((concave if problem.maximize else convex)[0])
+    return options.quadratic_objective == "outer" or not problem.convex_objective
 
 
 def _with_objective_row(problem: Problem, options: SolveOptions) -> SolveReport:
