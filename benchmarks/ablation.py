@@ -14,11 +14,11 @@ each as a ratio to the default configuration of the same run.
 from __future__ import annotations
 
 import argparse
-import csv
 import platform
 from dataclasses import replace
 from pathlib import Path
 
+from benchmarks.instances import collect
 from benchmarks.summary import shifted_geomean
 from branchwise.io import load_problem
 from branchwise.solver import SolveOptions, solve
@@ -56,18 +56,14 @@ def run(problems: Path, instances: list[str], time_limit: float,
 
     Instance by instance, every configuration runs in turn, ``repeat`` times, and the
     fastest run counts: on a shared machine, load then falls on all configurations alike."""
-    with open(problems / "optimal.csv", newline="") as handle:
-        optima = {row["name"]: float(row["optimal_objective"])
-                  for row in csv.DictReader(handle) if row["name"] in instances}
-    files = {name: next(p for p in problems.iterdir() if p.name.split(".")[0] == name)
-             for name in instances}
+    found = {i.name: i for i in collect([problems], set(instances))[0]}
     results: dict[str, list[tuple[str, str, float, int]]] = {label: [] for label in configurations}
     for name in instances:
         for _ in range(repeat):
             for label, changes in configurations.items():
                 options = replace(SolveOptions(time_limit=time_limit), **changes)
-                report = solve(load_problem(files[name]), options)
-                optimum = optima[name]
+                report = solve(load_problem(found[name].path), options)
+                optimum = found[name].known
                 if report.status == "optimal" and abs(report.objective - optimum) > 1e-5 * max(
                         1.0, abs(optimum)):
                     raise AssertionError(f"{label}: {name} gave {report.objective}, "

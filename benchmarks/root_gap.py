@@ -11,12 +11,11 @@ sense, from the known optimum in ``problems/mip/optimal.csv``.
 from __future__ import annotations
 
 import argparse
-import csv
 import platform
 import statistics
 from pathlib import Path
 
-from benchmarks.instances import subset
+from benchmarks.instances import collect, subset
 from branchwise.io import read_problem
 from branchwise.solver import SolveOptions, solve
 
@@ -26,16 +25,13 @@ MIP = Path(__file__).resolve().parents[1] / "problems" / "mip"
 def root_gaps(names: list[str], time_limit: float) -> list[tuple[str, float, float, float,
                                                                  float | None]]:
     """(instance, LP bound, bound after cuts, optimum, share closed) per instance."""
-    with open(MIP / "optimal.csv", newline="") as handle:
-        optima = {row["name"]: float(row["optimal_objective"]) for row in csv.DictReader(handle)
-                  if row["name"] in names}
     rows = []
-    for name in names:
-        problem = read_problem(MIP / f"{name}.mps.gz")
+    for instance in sorted(collect([MIP], set(names))[0], key=lambda i: i.name):
+        problem = read_problem(instance.path)
         report = solve(problem, SolveOptions(time_limit=time_limit, node_limit=1))
         before = report.stats.get("root_bound_before_cuts")
         after = report.stats.get("root_bound")
-        optimum = optima[name]
+        optimum, name = instance.known, instance.name
         sign = -1.0 if problem.maximize else 1.0
         closed = None
         if before is not None and after is not None and sign * (optimum - before) > 1e-9:
