@@ -11,7 +11,8 @@ from functools import cache
 
 import numpy as np
 
-Interval = tuple[np.ndarray, np.ndarray]
+from branchwise.intervals import Interval
+
 #: Per element: (convex, concave); an affine element is both, an unknown one neither.
 Curvature = tuple[np.ndarray, np.ndarray]
 

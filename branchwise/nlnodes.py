@@ -20,6 +20,7 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
+from branchwise.intervals import product_interval, quadratic_interval
 from branchwise.nlatoms import Atom, Curvature, Interval, compose, power
 from branchwise.smooth import CURVATURE_TOLERANCE, QuadraticFunction
 from branchwise.sparsekernels import MatVec, structure
@@ -153,14 +154,9 @@ class Quadratic(Node):
         return [self.function(len(args[0])).gradients(args[0])[0, self.columns()]]
 
     def interval(self, args: list[Interval]) -> Interval:
-        lower, upper = args[0]
-        lo, hi = product_interval((lower[self.qi], upper[self.qi]),
-                                  (lower[self.qj], upper[self.qj]))
-        square = (self.qi == self.qj) & (lower[self.qi] < 0) & (upper[self.qi] > 0)
-        terms = scale_interval((np.where(square, 0.0, lo), hi), self.qv)
+        low, high = quadratic_interval(self.qi, self.qj, self.qv, *args[0])
         linear = self.linear.interval(args)
-        return (np.atleast_1d(terms[0].sum() + linear[0]),
-                np.atleast_1d(terms[1].sum() + linear[1]))
+        return np.atleast_1d(low + linear[0]), np.atleast_1d(high + linear[1])
 
     def curvature(self, args: list[Curvature], intervals: list[Interval]) -> Curvature:
         return self.function(len(intervals[0][0])).curvature()
@@ -366,19 +362,6 @@ def map_interval(m: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> Interval:
     """Interval of ``m @ u`` for ``u`` in ``[lo, hi]`` (no stored zeros in ``m``)."""
     positive, negative = m.maximum(0).tocsr(), m.minimum(0).tocsr()
     return positive @ lo + negative @ hi, positive @ hi + negative @ lo
-
-
-def product_interval(a: Interval, b: Interval) -> Interval:
-    """Interval of ``a * b`` element by element (``0 * inf`` counts as 0)."""
-    with np.errstate(invalid="ignore"):
-        corners = np.stack([a[0] * b[0], a[0] * b[1], a[1] * b[0], a[1] * b[1]])
-    corners = np.where(np.isnan(corners), 0.0, corners)
-    return corners.min(axis=0), corners.max(axis=0)
-
-
-def scale_interval(a: Interval, factor: np.ndarray) -> Interval:
-    """Interval of ``factor * a`` for constant factors."""
-    return product_interval(a, (factor, factor))
 
 
 def _diagonal(size: int) -> sp.csr_matrix:

@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
+from branchwise.intervals import quadratic_interval
 from branchwise.problem import Problem
 from branchwise.smooth import NonlinearRows, QuadraticFunction
 
@@ -41,20 +42,7 @@ def quadratic_range(Q: sp.spmatrix, lower: np.ndarray,  # noqa: N803
                     upper: np.ndarray) -> tuple[float, float]:
     """An interval holding ``½xᵀQx`` for every ``x`` in the box (may be infinite)."""
     coo = sp.coo_matrix(Q)
-    i, j, q = coo.row, coo.col, 0.5 * coo.data
-    with np.errstate(invalid="ignore"):
-        corners = np.stack([lower[i] * lower[j], lower[i] * upper[j],
-                            upper[i] * lower[j], upper[i] * upper[j]])
-    corners = np.where(np.isnan(corners), 0.0, corners)  # 0 * inf: the term is 0 there
-    low, high = corners.min(axis=0), corners.max(axis=0)
-    square = i == j
-    straddles = square & (lower[i] < 0) & (upper[i] > 0)
-    low = np.where(straddles, 0.0, low)
-    with np.errstate(invalid="ignore"):
-        term_low = np.where(q >= 0, q * low, q * high)
-        term_high = np.where(q >= 0, q * high, q * low)
-    return float(np.nan_to_num(term_low, nan=-np.inf).sum()), float(
-        np.nan_to_num(term_high, nan=np.inf).sum())
+    return quadratic_interval(coo.row, coo.col, 0.5 * coo.data, lower, upper)
 
 
 def _padded(block: NonlinearRows, n: int) -> NonlinearRows:
