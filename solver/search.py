@@ -422,13 +422,14 @@ class Search:
         ints = self.integer_cols
         if np.any(lower[ints] < upper[ints]):
             return False
-        return most_violated_sos(self.problem, self._free_indicator(lower, upper),
-                                 tolerance=0.0) is None
+        return self._unsettled_sos(lower, upper)[0] is None
 
-    @staticmethod
-    def _free_indicator(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-        """1 for columns whose domain holds a nonzero value, 0 for columns fixed at 0."""
-        return ((lower < 0) | (upper > 0)).astype(float)
+    def _unsettled_sos(self, lower: np.ndarray, upper: np.ndarray,
+                       ) -> tuple[tuple[str, np.ndarray] | None, np.ndarray]:
+        """An SOS set whose domain still allows more than one choice (None if none), and
+        the indicator it was judged on: 1 for columns whose domain holds a nonzero value."""
+        free = ((lower < 0) | (upper > 0)).astype(float)
+        return most_violated_sos(self.problem, free, tolerance=0.0), free
 
     def _split_assignment(self, node: Node, x: np.ndarray, bound: float, lower: np.ndarray,
                           upper: np.ndarray) -> Node | None:
@@ -441,9 +442,8 @@ class Search:
             value = round(float(x[col]))
             split = value + 0.5 if value < upper[col] else value - 0.5
             return self._branch(node, BranchDecision(col, split, bound, bound), lower, upper)
-        unsettled = most_violated_sos(self.problem, self._free_indicator(lower, upper),
-                                      tolerance=0.0)
-        return self._branch_sos(node, unsettled, self._free_indicator(lower, upper))
+        unsettled, free = self._unsettled_sos(lower, upper)
+        return self._branch_sos(node, unsettled, free)
 
     def _branch_sos(self, node: Node, violated: tuple[str, np.ndarray], x: np.ndarray,
                     ) -> Node | None:
