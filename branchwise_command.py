@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 #: The signals the command treats as a request to stop.
@@ -33,6 +36,24 @@ def catch_stop_signals() -> None:
     for signum in STOP_SIGNALS:
         if signal.getsignal(signum) is not signal.SIG_IGN:
             signal.signal(signum, _raise_interrupted)
+
+
+@contextmanager
+def stop_signals_caught() -> Iterator[None]:
+    """:func:`catch_stop_signals` for a block, the previous handlers restored after it, so a
+    caller running the command in its own process (a test, a notebook) keeps its handlers.
+    Outside the main thread, where Python cannot set handlers, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+    catch_stop_signals()
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            if handler is not None:  # None: set outside Python, cannot be put back
+                signal.signal(signum, handler)
 
 
 def ignore_stop_signals() -> None:

@@ -33,19 +33,19 @@ from branchwise.model import Model
 from branchwise.problem import Problem
 from branchwise.solver import SolveOptions, SolveReport, solve
 from branchwise_command import (
-    catch_stop_signals,
     ignore_stop_signals,
     interrupted_message,
     interrupted_status,
+    stop_signals_caught,
 )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
-    catch_stop_signals()
     try:
-        args = _parser().parse_args(argv)
-        return args.run(args)
+        with stop_signals_caught():
+            args = _parser().parse_args(argv)
+            return args.run(args)
     except (ValueError, OSError) as error:  # ProblemFileError is a ValueError
         print(f"branchwise: error: {_one_line(error)}", file=sys.stderr)
         return 1
