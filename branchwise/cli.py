@@ -1,16 +1,22 @@
 """The ``branchwise`` command: solve a problem file, or convert it to MPS/LP.
 
 Exit status: 0 when the command ran (whatever the solve status), 1 for bad input (one line
-on stderr, no traceback), 2 for bad usage (argparse), 130 when interrupted before solving.
+on stderr, no traceback), 2 for bad usage (argparse). SIGINT and SIGTERM stop the search,
+which still reports its result (status ``interrupted``, exit 0); a signal that arrives
+before there can be a result (while starting, reading the file or running a ``.py`` model)
+prints one line and exits 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import json
 import math
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
@@ -26,30 +32,45 @@ from branchwise.io.pyfile import describe
 from branchwise.model import Model
 from branchwise.problem import Problem
 from branchwise.solver import SolveOptions, SolveReport, solve
+from branchwise_command import (
+    ignore_stop_signals,
+    interrupted_message,
+    interrupted_status,
+    stop_signals_caught,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
-    args = _parser().parse_args(argv)
     try:
-        return args.run(args)
+        with stop_signals_caught():
+            args = _parser().parse_args(argv)
+            return args.run(args)
     except (ValueError, OSError) as error:  # ProblemFileError is a ValueError
         print(f"branchwise: error: {_one_line(error)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("branchwise: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        print(interrupted_message(interrupt, "before the search had a result"),
+              file=sys.stderr)
+        return interrupted_status(interrupt)
 
 
 def _solve(args: argparse.Namespace) -> int:
-    """``branchwise solve``: solve the file and report (JSON or a human summary)."""
-    if args.output and not Path(args.output).resolve().parent.is_dir():
-        raise ValueError(f"{args.output}: its folder does not exist")
+    """``branchwise solve``: solve the file and report (JSON or a human summary).
+
+    With ``--json`` everything the run prints itself (a ``.py`` model's prints, a HiGHS
+    banner from the model's own code) goes to stderr, so stdout holds the one JSON object.
+    Once the solve has returned, stop signals are ignored: the result is written whole.
+    """
+    if args.output:
+        check_writable(args.output)
     options = SolveOptions(
         time_limit=args.time_limit, node_limit=args.node_limit, gap=args.gap,
         threads=args.threads, log=not (args.quiet or args.json), nonconvex=args.nonconvex,
     )
-    names, report, _ = solve_file(args.file, options)
+    with _stdout_to_stderr() if args.json else contextlib.nullcontext():
+        names, report, _ = solve_file(args.file, options)
+    ignore_stop_signals()
     if args.output:
         write_solution(args.output, names, report)
     if args.json:
@@ -57,6 +78,43 @@ def _solve(args: argparse.Namespace) -> int:
     else:
         print(("\n" if options.log else "") + _summary(report))
     return 0
+
+
+def check_writable(path: str | Path) -> None:
+    """Refuse, before any work, an output path that cannot be written: a folder, a path
+    whose folder does not exist, or one without write permission."""
+    target = Path(path)
+    folder = target.resolve().parent
+    if target.is_dir():
+        raise ValueError(f"{path}: is a folder, not a file")
+    if not folder.is_dir():
+        raise ValueError(f"{path}: its folder does not exist")
+    if not os.access(target if target.exists() else folder, os.W_OK):
+        raise ValueError(f"{path}: permission denied")
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send what is written to stdout, by Python or by C code (file descriptor 1), to stderr."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        _flush_c_stdout()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _flush_c_stdout() -> None:
+    """Flush the C library's stdout buffer (HiGHS prints through it), where there is one."""
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError, TypeError):  # no C library to load by that name
+        pass
 
 
 class SolvedFile(NamedTuple):
@@ -80,7 +138,7 @@ def solve_file(path: str | Path, options: SolveOptions) -> SolvedFile:
                          objective=result.objective, time=result.time,
                          verified=result.verified)
         return SolvedFile(model.column_names(), report, model.maximize_objective)
-    problem = load_problem(path)
+    problem = load_problem(path) if model is None else _lowered(path, model.to_problem)
     return SolvedFile(problem.col_names, solve(problem, options), problem.maximize)
 
 
@@ -91,6 +149,7 @@ def _convert(args: argparse.Namespace) -> int:
     carry branchwise's SOS sets, so every construct that would be branched on natively
     gets binaries instead, and the file means the same to any MILP solver.
     """
+    check_writable(args.out)
     write_problem(_exportable(args.file), args.out)
     return 0
 
@@ -100,10 +159,17 @@ def _exportable(path: str) -> Problem:
     model = load_model(path)
     if model is None:
         return load_problem(path)
+    if isinstance(model, Model):
+        return _lowered(path, lambda: model.to_problem(native_sos=False))
+    return _lowered(path, model.to_problem)
+
+
+def _lowered(path: str | Path, to_problem: Callable[[], Problem]) -> Problem:
+    """The Problem a model file's model lowers to; its failure (the model's own code may
+    raise anything, ``SystemExit`` too) is bad input in one line, not a crash."""
     try:
-        problem = (model.to_problem(native_sos=False) if isinstance(model, Model)
-                   else model.to_problem())
-    except Exception as error:  # the model cannot be lowered: bad input, not a crash
+        problem = to_problem()
+    except (Exception, SystemExit) as error:
         raise ProblemFileError(f"{path}: {describe(error)}") from None
     problem.name = problem.name or Path(path).stem
     return problem

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from branchwise.tolerances import INFINITY
+
 if TYPE_CHECKING:
     from branchwise.model import Model
     from branchwise.nlexpr import NlExpr
@@ -194,12 +196,11 @@ class LinExpr(_Comparisons, LogicOperators):
     def constant(cls, value: Operand) -> LinExpr:
         """A variable-free expression holding ``value`` (a number or an array of numbers)."""
         if isinstance(value, (int, float)):
-            if not math.isfinite(value):
-                raise ValueError("constants in expressions must be finite")
-            return cls(None, _NO_TERMS, np.array([float(value)]), ())
+            number = np.array([float(value)])
+            require_finite(number)
+            return cls(None, _NO_TERMS, number, ())
         arr = np.asarray(value, dtype=float)
-        if not np.all(np.isfinite(arr)):
-            raise ValueError("constants in expressions must be finite")
+        require_finite(arr)
         return cls(None, Rows.empty(arr.size), arr.ravel().copy(), arr.shape)
 
     @property
@@ -653,7 +654,7 @@ def _exponent(power: Operand) -> float:
     """A real exponent, checked."""
     if isinstance(power, (bool, np.bool_)) or not isinstance(
             power, (int, float, np.integer, np.floating)) or not math.isfinite(power):
-        raise TypeError("the exponent must be a real number")
+        raise TypeError(f"the exponent must be a finite real number, got {power!r}")
     return float(power)
 
 
@@ -673,15 +674,51 @@ def _term(coef: float, name: str) -> str:
 
 
 def _coerce(value: Operand) -> Expression | None:
-    """An expression for ``value``, or None when it is neither an expression nor numeric."""
+    """An expression for ``value``, or None when it is neither an expression nor numeric.
+
+    Numbers that are NaN or infinite raise (see :func:`require_finite`) instead of giving
+    None: None makes Python answer with its generic "unsupported operand" error, which
+    hides the bad number.
+    """
     if isinstance(value, (LinExpr, QuadExpr)):
         return value
     if sp.issparse(value) or isinstance(value, Constraint):
         return None
     try:
-        return LinExpr.constant(value)
+        numbers = value if isinstance(value, (int, float)) else np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         return None
+    return LinExpr.constant(numbers)
+
+
+def require_finite(numbers: np.ndarray) -> None:
+    """Refuse NaN and ±inf among an expression's coefficients or constants, naming the first.
+
+    An infinite coefficient has no meaning in a linear row (``inf * 0`` is NaN, and HiGHS
+    refuses it); ±inf is meaningful only as a variable's bound (``m.continuous("x", 0,
+    np.inf)``), which is where it belongs.
+    """
+    bad = np.flatnonzero(~np.isfinite(numbers))
+    if bad.size:
+        at = None if np.size(numbers) == 1 else np.unravel_index(bad[0], np.shape(numbers))
+        raise _non_finite(np.ravel(numbers)[bad[0]], at, bad.size)
+
+
+def _require_finite_sparse(matrix: sp.spmatrix) -> None:
+    """:func:`require_finite` for a sparse matrix, naming the entry's row and column."""
+    coo = sp.coo_matrix(matrix)
+    bad = np.flatnonzero(~np.isfinite(coo.data))
+    if bad.size:
+        raise _non_finite(coo.data[bad[0]], (coo.row[bad[0]], coo.col[bad[0]]), bad.size)
+
+
+def _non_finite(value: float, at: tuple | None, count: int) -> ValueError:
+    """The one-line error for a NaN or infinite coefficient ``value`` (at index ``at``)."""
+    where = "" if at is None else f" at index {tuple(int(i) for i in at)}"
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    return ValueError(f"coefficient {value} in an expression{where}{more}: coefficients and "
+                      "constants must be finite numbers (±inf is allowed only as a "
+                      "variable's bound)")
 
 
 def _common_model(*exprs: Any) -> Model | None:
@@ -732,11 +769,16 @@ def _scale(e: LinExpr, factor: LinExpr) -> LinExpr:
     """Elementwise ``e * factor`` for a variable-free ``factor``, with broadcasting."""
     if factor.shape == ():
         f = float(factor.const[0])
-        return LinExpr(e.model, e.rows.scale(f), e.const * f, e.shape)
-    shape = _broadcast(e, factor)
-    e = e.broadcast_to(shape)
-    f = np.broadcast_to(factor.const.reshape(factor.shape), shape).ravel()
-    return LinExpr(e.model, e.rows.scale(f), e.const * f, shape)
+        shape = e.shape
+    else:
+        shape = _broadcast(e, factor)
+        e = e.broadcast_to(shape)
+        f = np.broadcast_to(factor.const.reshape(factor.shape), shape).ravel()
+    with np.errstate(over="ignore"):  # an overflow is reported below, naming the value
+        rows, const = e.rows.scale(f), e.const * f
+    require_finite(rows.data)
+    require_finite(const)
+    return LinExpr(e.model, rows, const, shape)
 
 
 def _inner(a: LinExpr, b: LinExpr) -> QuadExpr:
@@ -792,6 +834,7 @@ def _matmul(left: Operand, right: Operand) -> Expression:
 def _matmul_operand(value: Operand) -> LinExpr | np.ndarray | sp.spmatrix | None:
     """An operand of @: an expression with variables, or a constant matrix (dense or sparse)."""
     if sp.issparse(value):
+        _require_finite_sparse(value)
         return value
     expr = _coerce(value)
     if expr is None or isinstance(expr, QuadExpr):
@@ -803,4 +846,24 @@ def _compare(a: Expression, b: Operand, sense: str) -> Constraint:
     """The constraint ``a <sense> b``, kept as ``a - b <sense> 0``."""
     if _coerce(b) is None and not isinstance(b, _nonlinear().NlExpr):
         return NotImplemented
-    return Constraint(a - b, sense)
+    body = a - b
+    _require_satisfiable_side(body, sense)
+    return Constraint(body, sense)
+
+
+def _require_satisfiable_side(body: Expression | NlExpr, sense: str) -> None:
+    """Refuse a right-hand side at or beyond ``INFINITY`` on the side that binds
+    (``x >= 1e29``): branchwise, like HiGHS and MPS files, takes such a number as infinite,
+    and no point satisfies ``x >= inf``. The other side (``x <= 1e29``) is a free row, as
+    in an MPS file."""
+    lin = body.lin if isinstance(body, QuadExpr) else body
+    if not isinstance(lin, LinExpr):
+        return
+    rhs = -lin.const
+    lower_binds, upper_binds = sense in (">=", ">", "=="), sense in ("<=", "<", "==")
+    beyond = (lower_binds & (rhs >= INFINITY)) | (upper_binds & (rhs <= -INFINITY))
+    if beyond.any():
+        raise ValueError(
+            f"right-hand side {rhs[np.flatnonzero(beyond)[0]]:g} of a {sense} constraint is "
+            f"at or beyond ±{INFINITY:g}, which branchwise (like HiGHS and MPS files) takes "
+            "as infinite, so no point satisfies it: rescale the model")

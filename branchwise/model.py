@@ -36,7 +36,14 @@ from branchwise.relaxations import REFORMULATIONS, Reformulation, reformulate
 from branchwise.result import Result
 from branchwise.smooth import NONCONVEX_ADVICE, NonconvexError
 from branchwise.solver import SolveOptions, SolveReport, solve
-from branchwise.tolerances import INTEGRALITY, RELATIVE_GAP, STRICT_GAP, bound_excess, scaled
+from branchwise.tolerances import (
+    INFINITY,
+    INTEGRALITY,
+    RELATIVE_GAP,
+    STRICT_GAP,
+    bound_excess,
+    scaled,
+)
 
 Shape = int | tuple[int, ...] | None
 
@@ -489,17 +496,33 @@ def _normalize_shape(shape: Shape, name: str) -> tuple[int, ...] | None:
 
 def _bounds(lb: float | np.ndarray, ub: float | np.ndarray, shape: tuple[int, ...],
             name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Bound arrays broadcast to ``shape``, checked to be numbers with ``lb <= ub``."""
+    """Bound arrays broadcast to ``shape``, checked to be numbers with ``lb <= ub``.
+
+    A magnitude at or beyond ``INFINITY`` (1e20) is infinite, as in MPS files and HiGHS:
+    ``m.integer("n", 0, 10**30)`` is unbounded above. A side that then leaves no value
+    (a lower bound of +inf, an upper bound of -inf) is refused, naming the number.
+    """
     try:
         lower = np.array(np.broadcast_to(np.asarray(lb, dtype=float), shape))
         upper = np.array(np.broadcast_to(np.asarray(ub, dtype=float), shape))
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, OverflowError) as err:
         raise ValueError(f"bounds of {name!r} must be numbers broadcastable "
                          f"to shape {shape}: {err}") from None
-    if np.isnan(lower).any() or np.isnan(upper).any():
-        raise ValueError(f"bounds of {name!r} must not be NaN")
-    if (lower > upper).any() or (lower == np.inf).any() or (upper == -np.inf).any():
-        raise ValueError(f"bounds of {name!r} are empty: lb must be <= ub and finite on its side")
+    for side, values in (("lower", lower), ("upper", upper)):
+        if np.isnan(values).any():
+            raise ValueError(f"{side} bound nan of {name!r}: bounds must be numbers, "
+                             "not NaN (±inf for none)")
+    for side, values, beyond in (("lower", lower, lower >= INFINITY),
+                                 ("upper", upper, upper <= -INFINITY)):
+        if beyond.any():
+            raise ValueError(
+                f"bounds of {name!r} are empty: {side} bound {values[beyond].flat[0]:g} is at "
+                f"or beyond ±{INFINITY:g}, which is infinite (as in MPS files)")
+    lower[lower <= -INFINITY], upper[upper >= INFINITY] = -np.inf, np.inf
+    if (lower > upper).any():
+        first = np.flatnonzero((lower > upper).ravel())[0]
+        raise ValueError(f"bounds of {name!r} are empty: lower bound "
+                         f"{lower.flat[first]:g} > upper bound {upper.flat[first]:g}")
     return lower, upper
 
 

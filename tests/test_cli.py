@@ -228,3 +228,80 @@ def test_nonconvex_model_searched_heuristically_proves_nothing():
     assert report["status"] == "feasible"
     assert report["bound"] is None
     assert report["objective"] >= 28.25 - 1e-6
+
+
+# --- model files: their prints, their exits, their numbers; the output path ------------------
+
+def test_model_file_prints_go_to_stderr_with_json():
+    run = run_cli("solve", DATA / "prints_stdout.py", "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["objective"] == pytest.approx(5.0)  # stdout: the object only
+    assert "hello from the model file" in run.stderr
+    plain = run_cli("solve", DATA / "prints_stdout.py", "--quiet")  # without --json: stdout
+    assert plain.stdout.startswith("hello from the model file\n")
+
+
+def test_highs_banner_of_a_model_file_stays_off_stdout(tmp_path):
+    (tmp_path / "own_highs.py").write_text(
+        "import highspy\nimport branchwise as bw\n"
+        "highspy.Highs()  # the process's first Highs prints HiGHS's banner (C stdout)\n"
+        "model = bw.Model('b')\nx = model.integer('x', 0, 4)\nmodel.maximize(x)\n")
+    run = run_cli("solve", tmp_path / "own_highs.py", "--json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["objective"] == pytest.approx(4.0)
+    assert "HiGHS" in run.stderr and "HiGHS" not in run.stdout
+
+
+@pytest.mark.parametrize("source, mentions", [
+    ("def build():\n    raise SystemExit(0)\n", ["SystemExit"]),
+    ("raise SystemExit(3)\n", ["SystemExit: 3"]),
+    ("import sys\nsys.exit('no data today')\n", ["no data today"]),
+    ("def build():\n    raise RuntimeError('the depot table is empty')\n",
+     ["build()", "RuntimeError", "the depot table is empty"]),
+    ("class Duck:\n    def to_problem(self):\n        raise SystemExit(0)\nmodel = Duck()\n",
+     ["SystemExit"]),
+])
+def test_model_file_exit_or_exception_is_bad_input(tmp_path, source, mentions):
+    (tmp_path / "failing.py").write_text(source)
+    assert_bad_input(run_cli("solve", tmp_path / "failing.py", "--json"), "failing.py", *mentions)
+    assert_bad_input(run_cli("convert", tmp_path / "failing.py", tmp_path / "out.mps"),
+                     "failing.py", *mentions)
+
+
+def test_system_exit_zero_reproducer_is_bad_input():
+    assert_bad_input(run_cli("solve", DATA / "exit0.py"), "exit0.py", "SystemExit")
+
+
+def test_hugeint_reproducer_is_one_line_naming_the_number():
+    # The bound 10**30 is infinite (as in an MPS file); x >= 10**29 then asks for x >= inf.
+    assert_bad_input(run_cli("solve", DATA / "hugeint.py", "--json"), "hugeint.py", "1e+29",
+                     "infinite")
+
+
+@pytest.mark.parametrize("sense, status, objective", [
+    ("maximize", "unbounded", None), ("minimize", "optimal", 2.0)])
+def test_huge_bounds_in_a_model_file_read_as_in_an_mps_file(tmp_path, sense, status, objective):
+    """Bounds of 1e25 and 1e30 are infinite in both, and the row ``x + y <= 1e29`` is free."""
+    (tmp_path / "huge.py").write_text(
+        "import branchwise as bw\nmodel = bw.Model('huge')\n"
+        "x = model.integer('x', 2, 10**30)\ny = model.continuous('y', 0, 1e25)\n"
+        f"model.add(x + y <= 1e29)\nmodel.{sense}(x + y)\n")
+    (tmp_path / "huge.mps").write_text(
+        f"NAME huge\nOBJSENSE\n    {'MAX' if sense == 'maximize' else 'MIN'}\nROWS\n N obj\n"
+        " L c\nCOLUMNS\n    MARKER MARKER INTORG\n    x obj 1 c 1\n    MARKER MARKER INTEND\n"
+        "    y obj 1 c 1\nRHS\n    rhs c 1e29\nBOUNDS\n LO bnd x 2\n UP bnd x 1e30\n"
+        " UP bnd y 1e25\nENDATA\n")
+    from_py, from_mps = solve_json(tmp_path / "huge.py"), solve_json(tmp_path / "huge.mps")
+    assert from_py["status"] == from_mps["status"] == status
+    assert from_py["objective"] == from_mps["objective"] == objective
+
+
+def test_output_is_checked_before_the_model_file_runs(tmp_path):
+    # A folder as the output: refused before the model file runs (its print would be a
+    # second line on stderr), so no solve's result is ever lost to the path.
+    assert_bad_input(run_cli("solve", DATA / "prints_stdout.py", "--json", "--output", tmp_path),
+                     str(tmp_path), "folder")
+    (tmp_path / "plain").write_text("")
+    assert_bad_input(run_cli("solve", DATA / "prints_stdout.py", "--json", "--output",
+                             tmp_path / "plain" / "out.sol"), "out.sol", "folder")
+    assert_bad_input(run_cli("convert", DATA / "prints_stdout.py", tmp_path), "folder")

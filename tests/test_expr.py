@@ -218,7 +218,7 @@ def test_constraint_has_no_truth_value(xy):
     (lambda X, y, z: z ** True, TypeError),
     (lambda X, y, z: z[0], TypeError),
     (lambda X, y, z: X.sum(axis=2), ValueError),
-    (lambda X, y, z: z + np.inf, TypeError),
+    (lambda X, y, z: z + np.inf, ValueError),  # naming the number: see test_non_finite.py
     (lambda X, y, z: sp.identity(4, format="csr") * y, TypeError),
 ])
 def test_bad_operations_raise(bad, error, xy):

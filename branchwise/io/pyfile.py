@@ -15,7 +15,9 @@ def load_python_problem(path: str | Path) -> Any:
 
     The result is anything with a ``to_problem()`` method (a ``branchwise.Model``). The
     file runs as a module (not ``__main__``) with its own folder importable, as
-    ``python FILE`` would have it; any failure becomes a one-line :class:`ProblemFileError`.
+    ``python FILE`` would have it; any failure becomes a one-line :class:`ProblemFileError`,
+    ``SystemExit`` included (a model file cannot end the command, whatever its exit code).
+    An interrupt (``KeyboardInterrupt``) is not a failure of the file: it passes through.
     """
     path = Path(path)
     if not path.is_file():
@@ -51,8 +53,8 @@ def _run(path: Path) -> dict[str, Any]:
 
 
 def _call_build(path: Path, build: Any) -> Any:
-    """Call the file's ``build()``, turning errors into one line."""
+    """Call the file's ``build()``, turning errors (``SystemExit`` too) into one line."""
     try:
         return build()
-    except Exception as error:
+    except (Exception, SystemExit) as error:
         raise ProblemFileError(f"{path}: build() failed: {describe(error)}") from None
