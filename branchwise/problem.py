@@ -10,7 +10,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from branchwise.smooth import NonlinearRows, QuadraticFunction
-from branchwise.tolerances import FEASIBILITY, INFINITY, INTEGRALITY, scaled
+from branchwise.tolerances import (
+    FEASIBILITY,
+    INFINITY,
+    INTEGRALITY,
+    LARGE_COEFFICIENT,
+    scaled,
+)
 
 
 @dataclass
@@ -92,6 +98,19 @@ class Problem:
         for label, arr in (("c", self.c), ("A", self.A.data)):
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{label} has non-finite coefficients")
+        self._refuse_huge_coefficients()
+
+    def _refuse_huge_coefficients(self) -> None:
+        """A coefficient no LP solver can take is a one-line error naming its row and column."""
+        huge = np.flatnonzero(np.abs(self.A.data) >= LARGE_COEFFICIENT)
+        if huge.size:
+            k = int(huge[0])
+            row = int(np.searchsorted(self.A.indptr, k, side="right") - 1)
+            col = int(self.A.indices[k])
+            raise ValueError(
+                f"coefficient {self.A.data[k]:g} of {self.col_names[col]!r} in row "
+                f"{self.row_names[row]!r} is too large (|a| >= {LARGE_COEFFICIENT:g}): "
+                "rescale the variable or the row")
 
     def objective_value(self, x: np.ndarray) -> float:
         """Objective at ``x`` in the problem's own sense (no sign flip for maximisation)."""

@@ -13,6 +13,9 @@ RELATIVE_GAP = 1e-6
 ABSOLUTE_GAP = 1e-9
 #: Values at or beyond this magnitude are treated as infinite bounds.
 INFINITY = 1e20
+#: A constraint coefficient at or beyond this magnitude is refused: HiGHS will not load it
+#: (its ``large_matrix_value``), and no relaxation built on it would be trustworthy.
+LARGE_COEFFICIENT = 1e15
 #: Bound tightening stops when no bound moves by more than this (relative to max(1, |bound|)).
 BOUND_PROGRESS = 1e-6
 #: Slack added to every implied bound (relative to max(1, |bound|)) against round-off.

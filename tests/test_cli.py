@@ -305,3 +305,10 @@ def test_output_is_checked_before_the_model_file_runs(tmp_path):
     assert_bad_input(run_cli("solve", DATA / "prints_stdout.py", "--json", "--output",
                              tmp_path / "plain" / "out.sol"), "out.sol", "folder")
     assert_bad_input(run_cli("convert", DATA / "prints_stdout.py", tmp_path), "folder")
+
+
+def test_too_large_coefficient_is_bad_input(tmp_path):
+    model = tmp_path / "huge_coefficient.py"
+    model.write_text("import branchwise as bw\nm = bw.Model()\nx = m.continuous('x', 0, 1)\n"
+                     "m.add(1e16 * x <= 5)\nm.maximize(x)\nmodel = m\n")
+    assert_bad_input(run_cli("solve", model), "too large")

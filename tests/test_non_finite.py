@@ -105,3 +105,13 @@ def test_free_side_beyond_infinity_is_a_free_row_as_in_mps():
     model.add(x <= 1e29)                       # as an MPS row with RHS 1e29: no limit
     model.maximize(x)
     assert model.solve().objective == pytest.approx(7.0)
+
+
+def test_a_coefficient_no_lp_solver_takes_is_named(m):
+    """A finite coefficient of 1e16 is refused when the model is lowered, naming the variable
+    and the row (HiGHS would refuse to load the relaxation: a traceback before)."""
+    x = m.continuous("x", 0, 10)
+    m.add(1e16 * x <= 5, name="tiny_unit")
+    m.maximize(x)
+    with pytest.raises(ValueError, match=r"1e\+16 of 'x' in row 'tiny_unit' is too large"):
+        m.solve()
