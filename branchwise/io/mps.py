@@ -210,8 +210,9 @@ class _Reader:
             self.in_markers = marker == "INTORG"
             return
         if len(tokens) not in (3, 5):
-            raise MpsError("a COLUMNS line is 'column row value [row value]' "
-                           "(names with spaces are not supported)")
+            spaces = " (names with spaces are not supported)" if len(tokens) > 5 else ""
+            raise MpsError(f"a COLUMNS line is 'column row value [row value]', not "
+                           f"{' '.join(tokens)!r}{spaces}")
         name = tokens[0]
         j = self.column_index.get(name)
         if j is None:
@@ -295,7 +296,8 @@ class _Reader:
             side = "lower" if "l" in sides & self.sides[j] else "upper"
             raise MpsError(f"a second {side} bound for column {rest[0]}")
         self.sides[j] |= sides
-        value = _value(rest[1]) if kind in VALUED_BOUNDS else math.inf  # MI, PL, BV, FR: value unused
+        # MI, PL, BV and FR take no value; HiGHS ignores one, so do we
+        value = _value(rest[1]) if kind in VALUED_BOUNDS else math.inf
         self._set_bound(j, kind, value, rest[0])
 
     def _set_bound(self, j: int, kind: str, value: float, name: str) -> None:
