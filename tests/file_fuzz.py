@@ -9,13 +9,17 @@ through ``branchwise solve --json`` in this process, and its outcome is one of
 
 - ``agree``: exit 0, and the oracle reads the file and reaches the same status (and the same
   objective when optimal). The oracle is HiGHS, except for mutants of files with QCMATRIX
-  sections (which HiGHS refuses), where it is SCIP.
+  sections (which HiGHS refuses) and of MIQPs (which it does not solve): SCIP judges those.
 - ``refusal``: exit 1 with one line on stderr that names the file (or, for a model the
   solver refuses rather than the file, one line saying why).
 - ``undecided``: exit 0 but the oracle or branchwise did not finish within the time limit.
 - ``disagreement``, ``unnamed``, ``traceback``, ``hang``: the failures (an answer the oracle
   does not give, or a file it refuses; an error line that does not name the file or is more
   than one line; an exception out of the command; no answer within :data:`HANG_SECONDS`).
+
+Every MPS mutant HiGHS can represent (no QCMATRIX) is also read by our own MPS reader, the
+one for quadratic and semicontinuous files, and must give HiGHS's arrays or be refused
+(:func:`compare_readers`).
 
 ``python -m tests.file_fuzz N [SEED]`` runs N mutants and prints the counts.
 """
@@ -36,15 +40,23 @@ from pathlib import Path
 from typing import NamedTuple
 
 import highspy
+import numpy as np
+import scipy.sparse as sp
 
 from branchwise.cli import main
-from branchwise.io import read_problem
+from branchwise.io.mps import parse_mps
+from branchwise.tolerances import INFINITY
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Small MIPs HiGHS and branchwise solve in well under a second, and the MINLP MPS files.
 MIP_SOURCES = [ROOT / "problems" / "mip" / f"{name}.mps.gz"
                for name in ("p0033", "flugpl", "gr4x6", "lseu")]
 MINLP_SOURCES = sorted((ROOT / "problems" / "minlp").glob("*.mps"))
+DATA = ROOT / "tests" / "data"
+#: Small files of the tests: a semicontinuous column (HiGHS solves it), and MIQPs (HiGHS
+#: reads them but does not solve MIQPs, so SCIP judges them).
+SC_SOURCES = [DATA / "sc.mps"]
+MIQP_SOURCES = [DATA / "quadobj.mps", DATA / "qmatrix.mps"]
 #: Sources written as LP files by ``branchwise convert`` (see :func:`lp_sources`).
 LP_FROM = ("p0033", "flugpl", "gr4x6")
 OUTCOMES = ("agree", "refusal", "undecided", "disagreement", "unnamed", "traceback", "hang")
@@ -260,53 +272,81 @@ def judge(path: Path, oracle: Callable[[Path], Verdict] = highs_verdict) -> tupl
     return ("agree" if _same(ours, theirs) else "disagreement"), said
 
 
-def readers_agree(path: Path) -> str | None:
-    """For a linear MPS mutant: None when our own MPS reader and HiGHS's give the same
-    arrays or both refuse, else what differs (the two readers must never disagree)."""
-    from branchwise.io import ProblemFileError
-    from branchwise.io.mps import parse_mps
+def _highs_arrays(path: Path) -> dict[str, np.ndarray] | None:
+    """The arrays HiGHS reads from the file (None when it refuses it), bounds at or beyond
+    1e20 as infinite; integrality as two flags, integer and semicontinuous."""
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    if highs.readModel(str(path)) == highspy.HighsStatus.kError:
+        return None
+    lp = highs.getLp()
+    kinds = list(lp.integrality_) or [highspy.HighsVarType.kContinuous] * lp.num_col_
+    matrix = sp.csc_matrix((np.array(lp.a_matrix_.value_), np.array(lp.a_matrix_.index_),
+                            np.array(lp.a_matrix_.start_)), shape=(lp.num_row_, lp.num_col_))
+    arrays = {name: _infinite(np.array(getattr(lp, f"{name}_"), dtype=float)) for name in
+              ("col_cost", "col_lower", "col_upper", "row_lower", "row_upper")}
+    arrays["integer"] = np.array([k == highspy.HighsVarType.kInteger for k in kinds])
+    arrays["semicontinuous"] = np.array([k == highspy.HighsVarType.kSemiContinuous
+                                         for k in kinds])
+    arrays["A"] = matrix.tocsr()
+    arrays["offset"] = np.array([lp.offset_])
+    arrays["maximize"] = np.array([lp.sense_ == highspy.ObjSense.kMaximize])
+    return arrays
 
-    try:
-        highs = read_problem(path)
-    except ProblemFileError:
-        highs = None
+
+def _infinite(values: np.ndarray) -> np.ndarray:
+    return np.where(np.abs(values) >= INFINITY, np.copysign(np.inf, values), values)
+
+
+#: What :func:`compare_readers` says when the two readers agree.
+SAME, OURS_REFUSE = "same", "ours refuses"
+
+
+def compare_readers(path: Path) -> str:
+    """For an MPS file HiGHS can represent: :data:`SAME` when our own MPS reader and HiGHS's
+    read the same arrays, :data:`OURS_REFUSE` when ours refuses it (strictness is allowed:
+    the command line refuses it too), else what differs."""
     try:
         ours = parse_mps(path)
-    except ValueError:
-        ours = None
-    if highs is None or ours is None:
-        return None if highs is None and ours is None or ours is None else \
-            "our reader reads a file the HiGHS path refuses"
-    pairs = {"c": (ours.c, highs.c), "col_lower": (ours.col_lower, highs.col_lower),
-             "col_upper": (ours.col_upper, highs.col_upper),
-             "integer": (ours.integer, highs.integrality),
-             "row_lower": (ours.row_lower, highs.row_lower),
-             "row_upper": (ours.row_upper, highs.row_upper)}
-    for name, (mine, theirs) in pairs.items():
-        if mine.shape != theirs.shape or not (mine == theirs).all():
+    except ValueError:  # MpsError, or ProblemFileError for bytes that cannot be read
+        return OURS_REFUSE
+    theirs = _highs_arrays(path)
+    if theirs is None:
+        return "our reader reads a file HiGHS refuses"
+    n = len(ours.col_names)
+    mine = {"col_cost": ours.c, "col_lower": ours.col_lower, "col_upper": ours.col_upper,
+            "row_lower": ours.row_lower, "row_upper": ours.row_upper, "integer": ours.integer,
+            "semicontinuous": np.zeros(n, bool) if ours.semicontinuous is None
+            else ours.semicontinuous,
+            "offset": np.array([ours.objective_constant]),
+            "maximize": np.array([ours.maximize])}
+    for name, values in mine.items():
+        if values.shape != theirs[name].shape or not np.array_equal(values, theirs[name]):
             return f"{name} differs"
-    if ours.A.shape != highs.A.shape or (ours.A != highs.A).nnz:
+    if ours.A.shape != theirs["A"].shape or (ours.A != theirs["A"]).nnz:
         return "the matrix differs"
-    return None
+    return SAME
 
 
 def sweep(count: int, seed: int, folder: Path) -> tuple[Counter, list[str]]:
     """Run ``count`` mutants; the outcome counts and a line for each failure."""
-    sources = MIP_SOURCES + MINLP_SOURCES + lp_sources(folder)
+    sources = MIP_SOURCES + SC_SOURCES + MINLP_SOURCES + MIQP_SOURCES + lp_sources(folder)
     counts, failures = Counter(), []
     quadratic = {path.name for path in MINLP_SOURCES}  # QCMATRIX: HiGHS refuses them
+    scip = quadratic | {path.name for path in MIQP_SOURCES}
     for mutant in mutants(sources, count, seed, folder):
-        outcome, said = judge(mutant.path, scip_verdict if mutant.source in quadratic
+        outcome, said = judge(mutant.path, scip_verdict if mutant.source in scip
                               else highs_verdict)
         counts[outcome] += 1
         if outcome not in ("agree", "refusal", "undecided"):
             failures.append(f"{outcome}: {mutant.path.name} ({mutant.edit} of {mutant.source}): "
                             f"{said}")
         if mutant.path.name.endswith((".mps", ".mps.gz")) and mutant.source not in quadratic:
-            differs = readers_agree(mutant.path)
-            counts["readers agree" if differs is None else "readers disagree"] += 1
-            if differs:
-                failures.append(f"readers disagree: {mutant.path.name}: {differs}")
+            verdict = compare_readers(mutant.path)
+            agree = verdict in (SAME, OURS_REFUSE)
+            counts[f"readers: {verdict}" if agree else "readers disagree"] += 1
+            if not agree:
+                failures.append(f"readers disagree: {mutant.path.name}: {verdict}")
     return counts, failures
 
 

@@ -111,6 +111,7 @@ class _Reader:
     def __init__(self, name: str) -> None:
         self.name = name
         self.section = ""
+        self.sections_seen: set[str] = set()
         self.maximize = False
         self.objective: str | None = None         # the objective row (OBJNAME or first N)
         self.objective_declared = False
@@ -159,6 +160,9 @@ class _Reader:
         if keyword not in SECTIONS:
             raise MpsError(f"MPS section {keyword} is not supported "
                            f"(supported: {', '.join(SECTIONS)})")
+        if keyword in self.sections_seen and keyword != "QCMATRIX":
+            raise MpsError(f"a second {keyword} section")
+        self.sections_seen.add(keyword)
         self.section = keyword
         if keyword == "NAME" and len(tokens) > 1:
             self.name = tokens[1]
@@ -207,6 +211,9 @@ class _Reader:
             marker = tokens[2].strip("'\"")
             if marker not in ("INTORG", "INTEND"):
                 raise MpsError(f"unknown marker {tokens[2]}")
+            if self.in_markers == (marker == "INTORG"):
+                raise MpsError(f"marker {marker} {'inside' if self.in_markers else 'outside'} "
+                               "an INTORG ... INTEND block")
             self.in_markers = marker == "INTORG"
             return
         if len(tokens) not in (3, 5):
