@@ -12,7 +12,8 @@ through ``branchwise solve --json`` in this process, and its outcome is one of
   sections (which HiGHS refuses) and of MIQPs (which it does not solve): SCIP judges those.
 - ``refusal``: exit 1 with one line on stderr that names the file (or, for a model the
   solver refuses rather than the file, one line saying why).
-- ``undecided``: exit 0 but the oracle or branchwise did not finish within the time limit.
+- ``undecided``: exit 0 but the oracle or branchwise did not finish within the time limit,
+  or (an MIQP) SCIP refuses a file HiGHS reads.
 - ``disagreement``, ``unnamed``, ``traceback``, ``hang``: the failures (an answer the oracle
   does not give, or a file it refuses; an error line that does not name the file or is more
   than one line; an exception out of the command; no answer within :data:`HANG_SECONDS`).
@@ -294,6 +295,15 @@ def _highs_arrays(path: Path) -> dict[str, np.ndarray] | None:
     return arrays
 
 
+def miqp_verdict(path: Path) -> Verdict:
+    """SCIP's verdict on an MIQP (HiGHS does not solve them); when SCIP refuses a file that
+    HiGHS reads (SCIP wants a NAME line, and ROWS before COLUMNS), no verdict."""
+    verdict = scip_verdict(path)
+    if verdict.status is None and verdict.finished and _highs_arrays(path) is not None:
+        return Verdict(None, None, False)
+    return verdict
+
+
 def _infinite(values: np.ndarray) -> np.ndarray:
     return np.where(np.abs(values) >= INFINITY, np.copysign(np.inf, values), values)
 
@@ -335,8 +345,9 @@ def sweep(count: int, seed: int, folder: Path) -> tuple[Counter, list[str]]:
     quadratic = {path.name for path in MINLP_SOURCES}  # QCMATRIX: HiGHS refuses them
     scip = quadratic | {path.name for path in MIQP_SOURCES}
     for mutant in mutants(sources, count, seed, folder):
-        outcome, said = judge(mutant.path, scip_verdict if mutant.source in scip
-                              else highs_verdict)
+        oracle = (scip_verdict if mutant.source in quadratic else
+                  miqp_verdict if mutant.source in scip else highs_verdict)
+        outcome, said = judge(mutant.path, oracle)
         counts[outcome] += 1
         if outcome not in ("agree", "refusal", "undecided"):
             failures.append(f"{outcome}: {mutant.path.name} ({mutant.edit} of {mutant.source}): "

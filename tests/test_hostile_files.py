@@ -122,12 +122,31 @@ BASE = (DATA / "sc.mps").read_text()
     ((" SC bnd       z         1.5", " SI bnd       z         1.5"), ["line 18", "semi-integer"]),
     ((" UP bnd       x         4", " SC bnd       x         4"), ["line 16", "integer column x"]),
     (("ENDATA\n", ""), ["without ENDATA"]),
+    (("    rhs       c1        3.5          c2        1.0",
+      "    rhs       c1        3.5\n    rhs2      c2        1.0"), ["line 15", "second RHS set"]),
+    (("COLUMNS\n", "COLUMNS\n    MARKER                 'MARKER'                 'INTEND'\n"),
+     ["line 7", "INTEND outside"]),
 ])
 def test_what_highs_would_drop_or_misread_is_refused_with_the_line(tmp_path, capsys, change,
                                                                    words):
     assert change[0] in BASE
     (tmp_path / "bad.mps").write_text(BASE.replace(*change))
     assert_refused(tmp_path / "bad.mps", capsys, *words)
+
+
+@pytest.mark.parametrize("name, change, words", [
+    ("qmatrix.mps", ("    x         y         0.5\n", ""), ["QMATRIX is not symmetric"]),
+    ("qmatrix.mps", ("    y         x         0.5\n", "    y         x         0.5\n" * 2),
+     ["line 34", "second QMATRIX entry"]),
+    ("quadobj.mps", ("    y         x         0.5\n", "    y         x         0.5\n"
+                     "    x         y         0.5\n"), ["line 34", "one triangle"]),
+])
+def test_quadratic_sections_highs_refuses_or_reads_otherwise_are_refused(tmp_path, capsys,
+                                                                        name, change, words):
+    text = (DATA / name).read_text()
+    assert change[0] in text
+    (tmp_path / name).write_text(text.replace(*change))
+    assert_refused(tmp_path / name, capsys, *words)
 
 
 def test_the_two_readers_agree_on_every_shipped_mip_and_the_reproducers():

@@ -112,6 +112,8 @@ class _Reader:
         self.name = name
         self.section = ""
         self.sections_seen: set[str] = set()
+        self.set_names: dict[str, str] = {}      # the RHS, RANGES and BOUNDS set names
+        self.quadratic_seen: dict[tuple[int, int, int], float] = {}  # (row, i, j): value
         self.maximize = False
         self.objective: str | None = None         # the objective row (OBJNAME or first N)
         self.objective_declared = False
@@ -273,6 +275,8 @@ class _Reader:
         """The (row, value) pairs of an RHS or RANGES line; the set name, if any, is
         skipped (as HiGHS does, a first field that is a declared row is not a set name)."""
         fields = tokens if self._declared_row(tokens[0]) else tokens[1:]
+        if fields is not tokens:
+            self._one_set(section, tokens[0])
         if len(fields) not in (2, 4):
             raise MpsError(f"a {section} line is '[set] row value [row value]', "
                            f"not {' '.join(tokens)!r}")
@@ -282,6 +286,14 @@ class _Reader:
             raise MpsError(f"{section} names an undeclared row {unknown[0]}")
         return pairs
 
+    def _one_set(self, section: str, name: str) -> None:
+        """Refuse a second set name in RHS, RANGES or BOUNDS: HiGHS reads every set, SCIP
+        only the first, so such a file means different models to different solvers."""
+        first = self.set_names.setdefault(section, name)
+        if name != first:
+            raise MpsError(f"a second {section} set {name} (after {first}): solvers differ on "
+                           "which sets count")
+
     def bound(self, tokens: list[str]) -> None:
         """BOUNDS: ``type [set] column [value]``; as HiGHS, a second field that is a column
         name is the column (no set name)."""
@@ -290,7 +302,10 @@ class _Reader:
             raise MpsError("semi-integer columns (SI bounds) are not supported")
         if kind not in VALUED_BOUNDS + PLAIN_BOUNDS:
             raise MpsError(f"bound type {kind} is not supported")
-        rest = tokens[1:] if len(tokens) > 1 and tokens[1] in self.column_index else tokens[2:]
+        named_set = len(tokens) > 2 and tokens[1] not in self.column_index
+        if named_set:
+            self._one_set("BOUNDS", tokens[1])
+        rest = tokens[2:] if named_set else tokens[1:]
         if not rest or rest[0] not in self.column_index:
             raise MpsError(f"bound on an undeclared column: {' '.join(tokens)!r}")
         if len(rest) > 2 or (len(rest) == 1 and kind in VALUED_BOUNDS):
@@ -337,6 +352,12 @@ class _Reader:
             raise MpsError(f"a {self.section} line is 'column column value' with declared "
                            f"columns, not {' '.join(tokens)!r}")
         i, j = self.column_index[tokens[0]], self.column_index[tokens[1]]
+        key = (self.quadratic_row, *((min(i, j), max(i, j)) if self.section == "QUADOBJ"
+                                     else (i, j)))
+        if key in self.quadratic_seen:
+            raise MpsError(f"a second {self.section} entry for {tokens[0]}, {tokens[1]}"
+                           f"{' (QUADOBJ holds one triangle)' if i != j else ''}")
+        self.quadratic_seen[key] = _value(tokens[2])
         value = _value(tokens[2]) * self.quadratic_scale
         if self.section == "QUADOBJ" and i != j:
             value *= 2.0   # one triangle stands for both (i, j) and (j, i)
@@ -353,6 +374,7 @@ class _Reader:
         """Everything read, as :class:`ModelData`."""
         if self.section != "ENDATA":
             raise MpsError("the file ends without ENDATA")
+        self._check_qmatrix_symmetric()
         n, m = len(self.integer), len(self.row_types)
         integer = np.array(self.integer, dtype=bool)
         upper = np.array(self.upper, dtype=float)
@@ -373,6 +395,16 @@ class _Reader:
                        np.array(self.quadratic[1], dtype=np.int64),
                        np.array(self.quadratic[2], dtype=np.int64),
                        np.array(self.quadratic[3], dtype=float)))
+
+    def _check_qmatrix_symmetric(self) -> None:
+        """QMATRIX holds all of Q, which must be symmetric (HiGHS refuses it otherwise)."""
+        if "QMATRIX" not in self.sections_seen:
+            return
+        names = list(self.column_index)
+        for (row, i, j), value in self.quadratic_seen.items():
+            if row == OBJECTIVE and self.quadratic_seen.get((row, j, i), 0.0) != value:
+                raise MpsError(f"QMATRIX is not symmetric: entry {names[i]}, {names[j]} is "
+                               f"{value} and entry {names[j]}, {names[i]} differs")
 
     def _row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Row bounds from the row types, RHS and RANGES."""
