@@ -190,13 +190,15 @@ def highs_verdict(path: Path) -> Verdict:
 
 
 def scip_verdict(path: Path) -> Verdict:
-    """SCIP reading and solving the file (it reads QCMATRIX; HiGHS does not)."""
+    """SCIP reading and solving the file (it reads QCMATRIX; HiGHS does not). SCIP wants a
+    NAME line, which HiGHS and we do not: a file without one is given one (a NAME line
+    holds nothing of the model)."""
     import pyscipopt
 
     model = pyscipopt.Model()
     model.hideOutput()
     try:
-        model.readProblem(str(path))
+        model.readProblem(str(_with_name_line(path)))
     except Exception:  # noqa: BLE001 - SCIP refuses the file, whatever it raises
         return Verdict(None, None, True)
     model.setParam("limits/time", SOLVE_SECONDS)
@@ -293,6 +295,16 @@ def _highs_arrays(path: Path) -> dict[str, np.ndarray] | None:
     arrays["offset"] = np.array([lp.offset_])
     arrays["maximize"] = np.array([lp.sense_ == highspy.ObjSense.kMaximize])
     return arrays
+
+
+def _with_name_line(path: Path) -> Path:
+    """``path``, or a copy beside it with a NAME line first when it has none."""
+    if path.name.endswith(".gz") or any(line.startswith(b"NAME") for line in
+                                        path.read_bytes().split(b"\n")):
+        return path
+    copy = path.with_name(f"named_{path.name}")
+    copy.write_bytes(b"NAME\n" + path.read_bytes())
+    return copy
 
 
 def miqp_verdict(path: Path) -> Verdict:

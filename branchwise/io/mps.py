@@ -355,8 +355,9 @@ class _Reader:
         key = (self.quadratic_row, *((min(i, j), max(i, j)) if self.section == "QUADOBJ"
                                      else (i, j)))
         if key in self.quadratic_seen:
+            triangle = " (QUADOBJ holds one triangle)" if self.section == "QUADOBJ" else ""
             raise MpsError(f"a second {self.section} entry for {tokens[0]}, {tokens[1]}"
-                           f"{' (QUADOBJ holds one triangle)' if i != j else ''}")
+                           f"{triangle if i != j else ''}")
         self.quadratic_seen[key] = _value(tokens[2])
         value = _value(tokens[2]) * self.quadratic_scale
         if self.section == "QUADOBJ" and i != j:
