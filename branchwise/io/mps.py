@@ -7,7 +7,20 @@ whose names have no spaces. Sections: NAME, OBJSENSE, OBJNAME, ROWS, COLUMNS (wi
 RANGES, BOUNDS (UP, LO, FX, FR, MI, PL, BV, LI, UI, SC), QUADOBJ (lower triangle of Q in
 ``½xᵀQx``), QMATRIX (all of Q in ``½xᵀQx``), QCMATRIX (all of Q in ``xᵀQx`` added to the
 row), ENDATA. Conventions follow HiGHS and SCIP: an integer column between the markers with
-no bound entry is binary; a negative ``UP`` bound leaves the lower bound at 0.
+no bound entry is binary; a negative ``UP`` bound leaves the lower bound at 0. A file with
+SC bounds comes here too (a Problem cannot hold semicontinuous columns).
+
+This reader is also the checker of every MPS file HiGHS reads (:mod:`branchwise.io.files`),
+so both readers accept the same files. What HiGHS would drop with only a warning, read in
+a way the author cannot have meant, or what solvers read differently, is an
+:class:`MpsError` with the line: a row or column never declared; a column that comes back
+after another one; a second value for the same entry, RHS, range, bound or quadratic term;
+RANGES on an N row; a repeated section; an unmatched integer marker; a second RHS, RANGES
+or BOUNDS set (HiGHS reads them all, SCIP only the first); an asymmetric QMATRIX; a number
+field that is not a number (HiGHS reads ``abc`` as 0 and ``1.5x`` as 1.5). Keywords are
+upper case and fields are split on ASCII blanks, as in HiGHS. Not supported (refused with
+the reason): names with spaces (HiGHS's fixed-format fallback reads them), semi-integer
+columns, SOS and cone sections.
 """
 
 from __future__ import annotations
