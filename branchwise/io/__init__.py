@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from branchwise.io.files import READABLE, ProblemFileError, read_problem, write_problem
-from branchwise.io.mps import quadratic_sections, read_mps
+from branchwise.io.mps import features, read_mps
 from branchwise.io.osil import read_osil
 from branchwise.io.pyfile import describe, load_python_problem
 from branchwise.io.solution import write_solution
@@ -30,15 +30,16 @@ def load_model(path: str | Path) -> Any | None:
     """The model a model file describes, or None for a file that is a plain Problem.
 
     A ``.py`` file gives its ``model`` (a ``bw.Model``, or anything with ``to_problem()``);
-    ``.osil`` and an MPS file with QUADOBJ, QMATRIX or QCMATRIX sections give a ``bw.Model``
-    read by our own readers. Other MPS and LP files return None: HiGHS reads them.
+    ``.osil`` and an MPS file with QUADOBJ, QMATRIX or QCMATRIX sections or SC bounds
+    (semicontinuous columns, which a Problem cannot hold) give a ``bw.Model`` read by our
+    own readers. Other MPS and LP files return None: HiGHS reads them.
     """
     name = str(path).lower()
     if name.endswith(".py"):
         return load_python_problem(path)
     if name.endswith(".osil"):
         return read_osil(path)
-    if name.endswith((".mps", ".mps.gz")) and Path(path).is_file() and quadratic_sections(path):
+    if name.endswith((".mps", ".mps.gz")) and Path(path).is_file() and features(path):
         return read_mps(path)
     return None
 

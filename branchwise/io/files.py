@@ -2,27 +2,39 @@
 
 HiGHS applies the MPS conventions the published optima rely on: integer columns between
 ``MARKER INTORG/INTEND`` with no entry in BOUNDS are binary, explicit bounds are kept.
+
+HiGHS drops some malformed entries with only a warning (a row never declared, a second value
+for an entry) and reads a field that is not a number as 0. So an MPS file is first checked
+by our own reader (:mod:`branchwise.io.mps`), which refuses those with the line; a warning
+of HiGHS that it dropped something is a refusal too. Files with bytes outside UTF-8 are
+read as :mod:`branchwise.io.text` decodes them (HiGHS gets a UTF-8 copy, so that the names
+it hands back are text).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import highspy
 import numpy as np
 
+from branchwise.io.errors import ProblemFileError
+from branchwise.io.mps import MpsError, parse_mps_text
+from branchwise.io.text import FileText, read_text
 from branchwise.problem import Problem
-from branchwise.solver.highs_model import from_highs_model, to_highs_model
+from branchwise.solver.highs_model import (
+    UnsupportedColumnError,
+    from_highs_model,
+    to_highs_model,
+)
 from branchwise.solver.highs_session import new_highs
 
 #: File name endings HiGHS reads, and the subset it writes.
 READABLE = (".mps", ".mps.gz", ".lp", ".lp.gz")
 WRITABLE = (".mps", ".lp")
-
-
-class ProblemFileError(ValueError):
-    """A problem file that is missing, malformed or unsupported; the message names the file."""
 
 
 def read_problem(path: str | Path) -> Problem:
@@ -31,16 +43,45 @@ def read_problem(path: str | Path) -> Problem:
     _check_suffix(path, READABLE, "read")
     if not path.is_file():
         raise ProblemFileError(f"{path}: no such file")
+    text = read_text(path)
+    if _is_mps(path):
+        try:
+            parse_mps_text(text.text, _stem(path))
+        except MpsError as error:
+            raise ProblemFileError(f"{path}: {' '.join(str(error).split())}") from None
     highs = new_highs()
-    status, errors = _logged(highs, lambda: highs.readModel(str(path)))
+    with _utf8_copy(path, text) as readable:
+        status, errors, dropped = _logged(highs, lambda: highs.readModel(str(readable)))
     if status == highspy.HighsStatus.kError:
         reason = errors[0] if errors else "HiGHS could not parse it"
         raise ProblemFileError(f"{path}: {reason}")
+    if dropped:
+        raise ProblemFileError(f"{path}: HiGHS would drop part of it: {dropped[0]}")
     model = highs.getModel()
     try:
         return from_highs_model(model.lp_, model.hessian_, name=_stem(path))
+    except UnsupportedColumnError as error:
+        raise ProblemFileError(f"{path}: {error}; semicontinuous columns are read from MPS "
+                               "files only (load_model, the command line)") from None
     except ValueError as error:  # Problem.validate: e.g. a non-finite coefficient
         raise ProblemFileError(f"{path}: {error}") from None
+
+
+def _is_mps(path: Path) -> bool:
+    return path.name.lower().endswith((".mps", ".mps.gz"))
+
+
+@contextmanager
+def _utf8_copy(path: Path, text: FileText) -> Iterator[Path]:
+    """``path`` itself when its bytes are UTF-8, else a UTF-8 copy of its text (HiGHS reads
+    any bytes, but highspy cannot hand back names that are not UTF-8)."""
+    if text.utf8:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="branchwise-") as folder:
+        copy = Path(folder) / f"{_stem(path) or 'model'}{'.mps' if _is_mps(path) else '.lp'}"
+        copy.write_text(text.text, encoding="utf-8")
+        yield copy
 
 
 def write_problem(problem: Problem, path: str | Path) -> None:
@@ -60,7 +101,7 @@ def write_problem(problem: Problem, path: str | Path) -> None:
     highs = new_highs()
     if highs.passModel(to_highs_model(problem)) == highspy.HighsStatus.kError:
         raise ProblemFileError(f"{path}: HiGHS rejected the problem")
-    status, errors = _logged(highs, lambda: highs.writeModel(str(path)))
+    status, errors, _ = _logged(highs, lambda: highs.writeModel(str(path)))
     if status == highspy.HighsStatus.kError:
         raise ProblemFileError(f"{path}: {errors[0] if errors else 'HiGHS could not write it'}")
     _check_written(problem, path)
@@ -113,7 +154,9 @@ def _check_suffix(path: Path, allowed: tuple[str, ...], verb: str) -> None:
 
 
 def _logged(highs: highspy.Highs, action: Callable[[], highspy.HighsStatus]):
-    """Run ``action`` with HiGHS's log captured, not printed; return its status and errors.
+    """Run ``action`` with HiGHS's log captured, not printed; return its status, its errors
+    and its warnings that it dropped part of the input (an entry ignored, or two rows or
+    columns of the same name, which leaves the names unusable).
 
     Each error is one line: HiGHS's message, plus the line and column it points at, if any.
     """
@@ -125,7 +168,11 @@ def _logged(highs: highspy.Highs, action: Callable[[], highspy.HighsStatus]):
         status = action()
     finally:
         highs.setOptionValue("output_flag", False)
-    return status, [_one_line(m) for m in messages if m.lstrip().startswith("ERROR:")]
+    errors = [_one_line(m) for m in messages if m.lstrip().startswith("ERROR:")]
+    dropped = [" ".join(m.strip().removeprefix("WARNING:").split()) for m in messages
+               if m.lstrip().startswith("WARNING:")
+               and ("ignored" in m or "have the same name" in m)]
+    return status, errors, dropped
 
 
 def _one_line(message: str) -> str:
