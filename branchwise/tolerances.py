@@ -31,6 +31,11 @@ STRICT_GAP = 1e-5
 #: tolerance (1e-7), so the polished LP point lands where Python, comparing exactly on plain
 #: floats, takes the same branch, while the objective moves by at most m × slope.
 BRANCH_MARGIN = 1e-6
+#: When a repaired point (integers fixed, the LP re-solved over the other columns) still
+#: breaks a row, that side moves inward by the excess plus this margin (scaled like
+#: FEASIBILITY) and the LP is solved again: HiGHS's primal feasibility tolerance, so the
+#: next point lands inside even after HiGHS's own round-off.
+REPAIR_MARGIN = 1e-7
 #: Relative change of the objective at which the NLP subsolver (SLSQP) stops.
 NLP_TOLERANCE = 1e-10
 #: A convex nonlinear row violated by more than this (scaled like FEASIBILITY) at a

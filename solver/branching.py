@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from branchwise.problem import Problem
 from branchwise.solver.lp import NodeLP
 from branchwise.solver.options import SolveOptions
+from branchwise.tolerances import FEASIBILITY, bound_excess
 
 #: Smallest gain used in the product score, so a zero gain on one side still ranks.
 _MIN_GAIN = 1e-6
@@ -132,3 +134,26 @@ class ReliabilityBranching:
             bounds.append(max(child.objective, objective) if child.status == "optimal"
                           else objective)
         return float(product_score(np.array(gains[0]), np.array(gains[1]))), tuple(bounds)
+
+
+def violated_row_column(problem: Problem, rounded: np.ndarray, x: np.ndarray,
+                        lower: np.ndarray, upper: np.ndarray) -> int | None:
+    """The integer column to branch on when rounding the integral LP point ``x`` to
+    ``rounded`` breaks rows: from the row broken most (scaled as verification scales)
+    that holds an integer column with room in ``[lower, upper]``, the one whose rounding
+    moved the row most (|coefficient| times its distance from ``x``), ties to the largest
+    coefficient. None when no broken row holds such a column."""
+    A = problem.A.tocsr()  # noqa: N806 - the Problem's own name for the matrix
+    excess = bound_excess(A @ rounded, problem.row_lower, problem.row_upper)
+    open_integer = problem.integrality & (lower < upper)
+    for row in np.argsort(-excess):
+        if excess[row] <= FEASIBILITY:
+            return None
+        cols = A.indices[A.indptr[row]:A.indptr[row + 1]]
+        coefs = np.abs(A.data[A.indptr[row]:A.indptr[row + 1]])
+        candidates = open_integer[cols]
+        if candidates.any():
+            cols, coefs = cols[candidates], coefs[candidates]
+            moved = coefs * np.abs(rounded[cols] - x[cols])
+            return int(cols[np.lexsort((-coefs, -moved))[0]])
+    return None

@@ -12,6 +12,7 @@ from branchwise.solver.lp import NodeLP
 from branchwise.solver.nlp import NlpRelaxation
 from branchwise.solver.objective_step import objective_step
 from branchwise.solver.options import SolveOptions
+from branchwise.solver.repair import Repair, repair_assignment
 from branchwise.tolerances import FEASIBILITY, INTEGRALITY
 
 #: SLSQP iterations a heuristic's point may spend being completed: one that needs more
@@ -144,6 +145,20 @@ class Incumbent:
             return False
         self._accept(candidate, source)
         return True
+
+    def repair(self, x: np.ndarray, time_limit: float = math.inf) -> Repair:
+        """Repair an integral LP point that :meth:`offer` rejected: its choices (integers
+        rounded, SOS members outside the chosen support at 0) fixed and substituted out,
+        the LP over the other columns solved within their own bounds, not the node's (whose
+        propagated bounds carry a safety slack), and polished (see :mod:`.repair`). A
+        verified point is kept if better. Linear rows only: the nonlinear search repairs
+        by NLP instead."""
+        snapped, zeroed = self.snap(x)
+        fixed = np.union1d(self.integer_cols, zeroed)
+        outcome = repair_assignment(self.problem, snapped, fixed, time_limit)
+        if outcome.x is not None:
+            self._accept(outcome.x, "repair")
+        return outcome
 
     def _solve_fixed(self, lower: np.ndarray, upper: np.ndarray,
                      start: np.ndarray) -> np.ndarray | None:

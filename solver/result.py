@@ -31,6 +31,9 @@ class SolveReport:
     time: float
     verified: bool = False
     stats: dict = field(default_factory=dict)
+    #: Why the search could not prove its bound, for ``numerical_error`` (empty otherwise):
+    #: which node or point no remedy settled, and what the last remedy saw.
+    reason: str = ""
 
     @property
     def gap(self) -> float:

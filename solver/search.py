@@ -10,7 +10,11 @@ from dataclasses import replace
 import numpy as np
 
 from branchwise.problem import Problem
-from branchwise.solver.branching import BranchDecision, ReliabilityBranching
+from branchwise.solver.branching import (
+    BranchDecision,
+    ReliabilityBranching,
+    violated_row_column,
+)
 from branchwise.solver.clique import CliqueSeparator
 from branchwise.solver.cuts import CutPool, GomorySeparator, separate_rounds
 from branchwise.solver.feasibility_pump import FeasibilityPump
@@ -114,7 +118,9 @@ class Search:
         self.lp_iterations = 0
         self.root_iterations = 0
         self.root_bound = -math.inf
-        self.unresolved_bound = math.inf  # lowest bound of a node dropped for numerics
+        self.unresolved_bound = math.inf  # lowest bound of a node no remedy settled
+        self.unresolved_reason = ""  # why that node was left
+        self.unresolved_nodes = 0
         self.active_bound = -math.inf  # bound of the node in hand (-inf before the root)
         self._last_domain: tuple[np.ndarray, np.ndarray] | None = None
         #: Bumped whenever the root domain tightens after nodes were propagated against it.
@@ -175,6 +181,8 @@ class Search:
         self.root_iterations = result.iterations
         if result.status in ("unbounded", "unbounded_or_infeasible"):
             if self.nonlinear is not None:  # the cuts may just not reach far enough yet
+                self.unresolved_reason = "the root relaxation stays unbounded after " \
+                                         "outer-approximation cuts"
                 raise _Stop("numerical_error")
             return self._unbounded_or_infeasible()
         if result.status in ("infeasible", "cutoff"):
@@ -313,7 +321,8 @@ class Search:
             if result.status in ("infeasible", "cutoff"):
                 return None
             if result.status != "optimal":
-                self.unresolved_bound = min(self.unresolved_bound, node.bound)
+                self._unresolved(node.bound, f"a node's LP ended {result.status}, even "
+                                             "solved from scratch")
                 return None
             bound = max(result.objective, node.bound)
             if node.branched is not None:
@@ -385,8 +394,8 @@ class Search:
                           upper: np.ndarray, attempts: IntegralAttempts,
                           ) -> Node | None | _Resolve:
         """An LP point integral within tolerance: branch on a violated SOS set, or accept
-        it; if snapping it to exact integers breaks a row, branch on the column furthest
-        from its integer, or on a set with tiny disallowed entries (never drop the node)."""
+        it; if snapping it to exact integers breaks a row, repair it or branch
+        (:meth:`_repair_or_split`)."""
         node.bound = bound
         violated = most_violated_sos(self.problem, x)
         if violated is not None:
@@ -396,26 +405,56 @@ class Search:
                 x, lower, upper, self._single_assignment(lower, upper), attempts,
                 self.incumbent)
             if verdict is Verdict.UNRESOLVED:
-                self.unresolved_bound = min(self.unresolved_bound, bound)
+                self._unresolved(bound, "no NLP solve verified the integral point of a node "
+                                        "whose choices are all fixed")
             if verdict is Verdict.SPLIT:
                 return self._split_assignment(node, x, bound, lower, upper)
             return _RESOLVE if verdict is Verdict.RESOLVE else None
         if self.incumbent.offer(x, "lp", lower, upper):
             return None
+        return self._repair_or_split(node, bound, x, lower, upper)
+
+    def _repair_or_split(self, node: Node, bound: float, x: np.ndarray, lower: np.ndarray,
+                         upper: np.ndarray) -> Node | None:
+        """An integral LP point that breaks a row once snapped, even completed in the
+        node's domain: repair it (choices fixed, the LP over the other columns solved on
+        its own and polished). A node holding only this assignment is then settled by the
+        repair's bound (its subtree left unresolved, with the reason, only when no repaired
+        point reaches it); any other node branches, on the most broken row's integer
+        columns first, and is never dropped."""
+        repair = self.incumbent.repair(x, self.remaining())
+        if self._single_assignment(lower, upper):
+            settled = max(bound, repair.bound)
+            if settled < self.incumbent.cutoff:
+                self._unresolved(settled, repair.reason or "the repaired point is worse "
+                                 "than the bound of the node that holds only its assignment")
+            return None
+        if bound >= self.incumbent.cutoff:
+            return None
+        col = violated_row_column(self.problem, self.incumbent.snap(x)[0], x, lower, upper)
+        if col is not None:
+            return self._split_column(node, col, x, bound, lower, upper)
         ints = self.integer_cols
         deviation = np.abs(x[ints] - np.round(x[ints]))
         # Only columns whose two children both shrink the domain (no child equal to the node).
         splits = (np.floor(x[ints]) < upper[ints]) & (np.ceil(x[ints]) > lower[ints])
         deviation[~splits] = 0.0
         if deviation.max(initial=0.0) > 0.0:
-            col = int(ints[np.argmax(deviation)])
-            return self._branch(node, BranchDecision(col, float(x[col]), bound, bound),
-                                lower, upper)
+            return self._split_column(node, int(ints[np.argmax(deviation)]), x, bound,
+                                      lower, upper)
         violated = most_violated_sos(self.problem, x, tolerance=0.0)
         if violated is not None:
             return self._branch_sos(node, violated, x)
-        self.unresolved_bound = min(self.unresolved_bound, bound)
-        return None
+        return self._split_assignment(node, x, bound, lower, upper)
+
+    def _unresolved(self, bound: float, reason: str) -> None:
+        """Give up on a node no remedy settled: its bound caps what the search can prove.
+        The reason behind the lowest such bound goes to the log and into the result."""
+        self.unresolved_nodes += 1
+        if bound < self.unresolved_bound:
+            self.unresolved_bound, self.unresolved_reason = bound, reason
+            self.log.line(f"node left unresolved at bound {self._user_value(bound):.10g}: "
+                          f"{reason}")
 
     def _single_assignment(self, lower: np.ndarray, upper: np.ndarray) -> bool:
         """True when the domain fixes every integer and leaves each SOS set one choice."""
@@ -439,11 +478,21 @@ class Search:
         open_ints = ints[lower[ints] < upper[ints]]
         if open_ints.size:
             col = int(open_ints[np.argmax(upper[open_ints] - lower[open_ints])])
-            value = round(float(x[col]))
-            split = value + 0.5 if value < upper[col] else value - 0.5
-            return self._branch(node, BranchDecision(col, split, bound, bound), lower, upper)
+            return self._split_column(node, col, x, bound, lower, upper)
         unsettled, free = self._unsettled_sos(lower, upper)
         return self._branch_sos(node, unsettled, free)
+
+    def _split_column(self, node: Node, col: int, x: np.ndarray, bound: float,
+                      lower: np.ndarray, upper: np.ndarray) -> Node | None:
+        """Branch on integer column ``col`` (with room in the node) so both children
+        shrink the domain: at ``x[col]`` when it lies strictly between two integers of the
+        domain, else between its rounded value and the next integer with room."""
+        value = float(x[col])
+        down, up = math.floor(value), math.ceil(value)
+        if not (down < value < up and lower[col] <= down and up <= upper[col]):
+            rounded = min(max(round(value), lower[col]), upper[col])
+            value = rounded + 0.5 if rounded < upper[col] else rounded - 0.5
+        return self._branch(node, BranchDecision(col, value, bound, bound), lower, upper)
 
     def _branch_sos(self, node: Node, violated: tuple[str, np.ndarray], x: np.ndarray,
                     ) -> Node | None:
@@ -564,7 +613,9 @@ class Search:
         verified = bool(found and self.problem.violation(x)[0] <= FEASIBILITY)
         elapsed = time.perf_counter() - self.started
         self._log_progress(bound, force=True)
-        self.log.line(f"status {status} after {self.nodes} nodes, {elapsed:.2f}s")
+        reason = self.unresolved_reason if status == "numerical_error" else ""
+        self.log.line(f"status {status} after {self.nodes} nodes, {elapsed:.2f}s"
+                      + (f": {reason}" if reason else ""))
         return SolveReport(
             status=status,
             x=x,
@@ -574,6 +625,7 @@ class Search:
             time=elapsed,
             verified=verified,
             stats=self._stats(),
+            reason=reason,
         )
 
     def _user_value(self, internal: float) -> float:
@@ -593,6 +645,7 @@ class Search:
             "sos_branchings": self.sos_branchings,
             "propagation_tightenings": self.propagator.tightenings,
             "reduced_cost_fixings": self.reduced_cost_fixings,
+            "unresolved_nodes": self.unresolved_nodes,
             "strong_branching_lp_iterations": self.branching.lp_iterations,
             "heuristic_lp_iterations": {h.name: h.lp_iterations for h in self.heuristics},
             "seconds": self.timers.as_dict(),

@@ -23,26 +23,40 @@ class OracleResult(NamedTuple):
 
     status: str
     objective: float | None
+    #: HiGHS's optimal point (None unless optimal).
+    x: np.ndarray | None = None
 
 
-def oracle_solve(problem: Problem, time_limit: float = 60.0) -> OracleResult:
-    """Solve ``problem`` with HiGHS MIP at near-zero gap; resolve 'unbounded or infeasible'."""
+def oracle_solve(problem: Problem, time_limit: float = 60.0,
+                 integrality_tolerance: float | None = None) -> OracleResult:
+    """Solve ``problem`` with HiGHS MIP at near-zero gap; resolve 'unbounded or infeasible'.
+
+    ``integrality_tolerance`` sets HiGHS's ``mip_feasibility_tolerance`` (1e-6 by default):
+    with big-M rows, a binary HiGHS accepts at 1e-7 can open 0.1 units of a 1e6 capacity,
+    and its "optimum" is then below every truly integral point's objective."""
     if problem.Q is not None:
         raise ValueError("the HiGHS oracle handles linear objectives only")
-    status, objective = _run(problem, problem.c, time_limit)
+    options = {} if integrality_tolerance is None else {
+        "mip_feasibility_tolerance": integrality_tolerance}
+    status, objective, x = _run(problem, problem.c, time_limit, options)
     if status in ("unbounded", "unbounded_or_infeasible"):
         # A feasible MIP (rational data) whose relaxation is unbounded is itself unbounded.
-        feasible, _ = _run(problem, np.zeros_like(problem.c), time_limit)
+        feasible, _, _ = _run(problem, np.zeros_like(problem.c), time_limit, options)
         return OracleResult("unbounded" if feasible == "optimal" else "infeasible", None)
-    return OracleResult(status, objective if status == "optimal" else None)
+    if status != "optimal":
+        return OracleResult(status, None)
+    return OracleResult(status, objective, x)
 
 
-def _run(problem: Problem, cost: np.ndarray, time_limit: float) -> tuple[str, float]:
-    """One HiGHS solve of ``problem`` with objective vector ``cost``; status and objective."""
+def _run(problem: Problem, cost: np.ndarray, time_limit: float,
+         options: dict) -> tuple[str, float, np.ndarray]:
+    """One HiGHS solve of ``problem`` with objective vector ``cost`` and extra ``options``;
+    status, objective and point."""
     highs = new_highs()
     for option, value in (
         ("output_flag", False), ("mip_rel_gap", 1e-9),
         ("mip_abs_gap", 1e-12), ("time_limit", time_limit), ("random_seed", 0),
+        *options.items(),
     ):
         highs.setOptionValue(option, value)
     highs.passModel(_highs_lp(problem, cost))
@@ -50,7 +64,8 @@ def _run(problem: Problem, cost: np.ndarray, time_limit: float) -> tuple[str, fl
     model_status = highs.getModelStatus()
     if model_status not in _STATUS:
         raise RuntimeError(f"HiGHS oracle ended with {highs.modelStatusToString(model_status)}")
-    return _STATUS[model_status], highs.getInfo().objective_function_value
+    point = np.array(highs.getSolution().col_value)
+    return _STATUS[model_status], highs.getInfo().objective_function_value, point
 
 
 def _highs_lp(problem: Problem, cost: np.ndarray) -> highspy.HighsLp:

@@ -224,3 +224,143 @@ def _open_ray(draft: _Draft, c: np.ndarray, maximize: bool) -> None:
     if improving >= 0:
         step = float(rng.integers(1, 4))
         c[cols[0]] = round(c[cols[0]] - sign * ray[cols[0]] * (improving + step), 2)
+
+
+#: Shapes of :func:`random_shaped_milp`, each stressing one thing the search must survive.
+SHAPES = ("equality_heavy", "free_integers", "big_m", "degenerate")
+
+
+def random_shaped_milp(seed: int, shape: str | None = None) -> Problem:
+    """A small random MILP of one of :data:`SHAPES` (drawn from ``seed`` unless given):
+
+    * ``equality_heavy``: most rows are equations through x0, integral coefficients, so
+      the integer points on them are sparse and the LP optimum rarely integral;
+    * ``free_integers``: integer columns without bounds on either side, held (or not) by
+      range rows over boxed columns, so the search must branch on unbounded domains;
+    * ``big_m``: facility location with capacities ``x <= M y`` for M in 1e4-1e6 and
+      demands as small as 0.01, so LP points carry y values within the integrality
+      tolerance of 0 that the rows do not allow to be rounded;
+    * ``degenerate``: rows tight at x0, scaled copies of rows and an objective that is
+      a combination of rows, so many vertices tie and the LP is degenerate.
+
+    The shape goes into ``problem.name``; the verdict that counts is an independent solver's.
+    """
+    rng = np.random.default_rng([seed, 19])
+    shape = shape or str(rng.choice(SHAPES))
+    if shape == "big_m":
+        problem = _facility_location(rng)
+    elif shape in ("equality_heavy", "free_integers", "degenerate"):
+        problem = _shaped_rows(rng, shape)
+    else:
+        raise ValueError(f"unknown shape {shape!r}: expected one of {', '.join(SHAPES)}")
+    problem.name = f"random_shaped_{seed}_{shape}"
+    return problem
+
+
+def _facility_location(rng: np.random.Generator) -> Problem:
+    """Facilities ``y_j`` (binary, opening cost) serving customers' demands through flows
+    ``x_ij >= 0``: ``sum_j x_ij >= d_i`` (or ``=``) and ``sum_i x_ij <= M_j y_j`` (per
+    facility, or per flow as well), with M_j log-uniform in [1e4, 1e6]."""
+    facilities, customers = int(rng.integers(2, 6)), int(rng.integers(1, 6))
+    n_flows = facilities * customers
+    n = n_flows + facilities
+    flow = lambda i, j: i * facilities + j  # noqa: E731 - column of customer i, facility j
+    opening = lambda j: n_flows + j  # noqa: E731
+    demand = np.round(10.0 ** rng.uniform(-2.0, 3.0, customers), 3)
+    capacity = np.round(10.0 ** rng.uniform(4.0, 6.0, facilities), 2)
+    rows, lower, upper = [], [], []
+
+    def add(coeffs: dict[int, float], lo: float, hi: float) -> None:
+        row = np.zeros(n)
+        for col, value in coeffs.items():
+            row[col] = value
+        rows.append(row)
+        lower.append(lo)
+        upper.append(hi)
+
+    equal_demand = rng.random() < 0.3
+    for i in range(customers):
+        add({flow(i, j): 1.0 for j in range(facilities)}, demand[i],
+            demand[i] if equal_demand else np.inf)
+    per_flow = rng.random() < 0.3
+    for j in range(facilities):
+        add({**{flow(i, j): 1.0 for i in range(customers)}, opening(j): -capacity[j]},
+            -np.inf, 0.0)
+        if per_flow:
+            for i in range(customers):
+                add({flow(i, j): 1.0, opening(j): -capacity[j]}, -np.inf, 0.0)
+    if rng.random() < 0.5:
+        add({opening(j): 1.0 for j in range(facilities)}, 1.0, np.inf)
+    c = np.concatenate([np.round(rng.uniform(0.5, 30.0, n_flows), 3),
+                        np.round(rng.uniform(500.0, 6000.0, facilities), 2)])
+    integrality = np.arange(n) >= n_flows
+    return Problem(
+        c=c, A=np.array(rows), row_lower=np.array(lower), row_upper=np.array(upper),
+        col_lower=np.zeros(n), col_upper=np.where(integrality, 1.0, np.inf),
+        integrality=integrality)
+
+
+def _shaped_rows(rng: np.random.Generator, shape: str) -> Problem:
+    """Random rows around an integral-where-needed x0, arranged per ``shape`` (see
+    :func:`random_shaped_milp`)."""
+    n = int(rng.integers(3, 13))
+    draft = _columns(rng, n, "bounded")
+    if shape == "free_integers":
+        ints = np.flatnonzero(draft.integrality)
+        if ints.size == 0:
+            ints = rng.integers(0, n, 1)
+            draft.integrality[ints] = True
+            draft.x0[ints] = np.round(draft.x0[ints])
+        free = ints[rng.random(ints.size) < 0.7]
+        free = free if free.size else ints[:1]
+        draft.col_lower[free], draft.col_upper[free] = -np.inf, np.inf
+    if shape == "equality_heavy":
+        draft.integral_coefficients = True
+    n_rows = int(rng.integers(2, 11))
+    if shape == "free_integers":  # room for a guard on every open column: none gets boxed
+        n_rows += int(np.sum(np.isinf(draft.col_lower) | np.isinf(draft.col_upper)))
+    if shape != "free_integers" or rng.random() < 0.8:
+        n_rows -= _add_guards(draft, n_rows)
+    row_shapes, weights = ("eq", "range", "le", "ge"), {
+        "equality_heavy": (0.7, 0.1, 0.1, 0.1),
+        "free_integers": (0.2, 0.2, 0.3, 0.3),
+        "degenerate": (0.2, 0.0, 0.4, 0.4),
+    }[shape]
+    for _ in range(max(n_rows, 1)):
+        support = np.flatnonzero(rng.random(n) < rng.uniform(0.3, 1.0))
+        if not support.size:
+            support = rng.integers(0, n, 1)
+        row_shape = str(rng.choice(row_shapes, p=weights))
+        if shape == "degenerate":
+            _add_tight_row(draft, support, row_shape)
+        else:
+            draft.add_random_row(support, row_shape)
+    c = draft.coefficients(n) * (rng.random(n) < 0.8)
+    if shape == "degenerate":
+        c = _degenerate_objective(draft, c)
+    maximize = bool(rng.random() < 0.5)
+    return draft.problem(c, maximize, 0.0, "")
+
+
+def _add_tight_row(draft: _Draft, support: np.ndarray, shape: str) -> None:
+    """A row tight at x0 on its finite side(s), sometimes followed by a scaled copy."""
+    coeffs = np.zeros(draft.n)
+    coeffs[support] = draft.coefficients(len(support), nonzero=True)
+    act = draft.activity(coeffs)
+    lower = -np.inf if shape == "le" else act
+    upper = np.inf if shape == "ge" else act
+    draft.add_row(coeffs, lower, upper)
+    if draft.rng.random() < 0.4:
+        scale = float(draft.rng.choice((-2.0, 0.5, 3.0)))
+        sides = (scale * lower, scale * upper)
+        draft.add_row(scale * coeffs, min(sides), max(sides))
+
+
+def _degenerate_objective(draft: _Draft, c: np.ndarray) -> np.ndarray:
+    """Half the time, the objective becomes a small combination of rows (constant on
+    their tight face, so whole faces tie); else ``c`` with a third of its entries zeroed."""
+    if draft.rng.random() < 0.5 and draft.rows:
+        picks = draft.rng.choice(len(draft.rows), size=min(2, len(draft.rows)), replace=False)
+        weights = draft.rng.choice((-1.0, 1.0), size=len(picks))
+        return np.round(sum(w * draft.rows[k] for w, k in zip(weights, picks, strict=True)), 2)
+    return c * (draft.rng.random(draft.n) < 0.67)
