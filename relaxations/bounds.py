@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from branchwise.deadline import NO_DEADLINE, Deadline, TimeLimitReached
 from branchwise.expr import Constraint, LinExpr, Rows
 from branchwise.functions import Definition
 from branchwise.logic import required_comparisons
@@ -44,13 +45,17 @@ class Bounds:
 
     def __init__(self, lower: np.ndarray, upper: np.ndarray, names: list[str],
                  definitions: dict[int, Definition], rows: tuple | None = None,
-                 lp: LPSolver | None = None, obbt: bool = False) -> None:
+                 lp: LPSolver | None = None, obbt: bool = False,
+                 deadline: Deadline = NO_DEADLINE) -> None:
         self.lower, self.upper = lower.astype(float), upper.astype(float)
         self.names = names
         self.definitions = definitions
         self.rows = rows
         self.lp = lp
         self.obbt = obbt
+        #: Past it, no more LPs: OBBT keeps the interval bounds (still proven), and a bound
+        #: only an LP could make finite raises :class:`TimeLimitReached`.
+        self.deadline = deadline
         self._optimized: dict[tuple, float] = {}
 
     def extend(self, lower: np.ndarray, upper: np.ndarray, names: Sequence[str]) -> None:
@@ -70,6 +75,10 @@ class Bounds:
         OBBT is on or the interval is infinite and an LP solver was given."""
         hi = self.interval(expr)[1]
         if self._can_optimize(expr) and (self.obbt or math.isinf(hi)):
+            if self.deadline.expired():
+                if math.isinf(hi):
+                    raise TimeLimitReached("the time limit passed while proving big-M bounds")
+                return hi
             hi = min(hi, -self._least(-expr))
         return hi
 
@@ -137,14 +146,16 @@ class Bounds:
 
 
 def model_bounds(model: Model, used: Sequence[Definition], lp: LPSolver | None = None,
-                 obbt: bool = False, propagate: bool = True) -> Bounds:
+                 obbt: bool = False, propagate: bool = True,
+                 deadline: Deadline = NO_DEADLINE) -> Bounds:
     """Proven bounds on every column of ``model``: its variables' bounds, tightened by FBBT
     over its linear rows, the comparisons it requires, and the inequalities every used
     derived column satisfies, alternating with interval evaluation of those columns.
-    Without ``propagate`` (a model with nothing that needs a bound) just the bounds given."""
+    Without ``propagate`` (a model with nothing that needs a bound) just the bounds given.
+    Rounds stop at ``deadline`` (the bounds reached so far are proven too)."""
     lower, upper, _ = model.column_bounds()
     if not propagate:
-        return Bounds(lower, upper, model.column_names(), {})
+        return Bounds(lower, upper, model.column_names(), {}, deadline=deadline)
     integral = model.integral_columns()
     constraints = list(model.constraints) + [
         c for c in required_comparisons(model.conditions) if not c.is_quadratic]
@@ -153,8 +164,10 @@ def model_bounds(model: Model, used: Sequence[Definition], lp: LPSolver | None =
         constraints += d.valid_inequalities(y)
     A, row_lower, row_upper = _rows(constraints, model.n_vars)  # noqa: N806
     for _ in range(PROPAGATION_ROUNDS):
+        if deadline.expired():
+            break
         before = (lower.copy(), upper.copy())
-        lower, upper = fbbt(A, row_lower, row_upper, lower, upper, integral)
+        lower, upper = fbbt(A, row_lower, row_upper, lower, upper, integral, deadline=deadline)
         bounds = Bounds(lower, upper, [], {})
         for d in used:
             lo, hi = d.interval(*(bounds.interval(o) for o in d.operands))
@@ -164,7 +177,7 @@ def model_bounds(model: Model, used: Sequence[Definition], lp: LPSolver | None =
             break
     definitions = {d.column: d for d in model.definitions}
     return Bounds(lower, upper, model.column_names(), definitions, (A, row_lower, row_upper),
-                  lp, obbt)
+                  lp, obbt, deadline)
 
 
 def _rows(constraints: list[Constraint], n: int) -> tuple[sp.csr_matrix, np.ndarray,
@@ -190,17 +203,21 @@ def affine_intervals(A: sp.csr_matrix, const: np.ndarray, lower: np.ndarray,  # 
 
 def fbbt(A: sp.csr_matrix, row_lower: np.ndarray, row_upper: np.ndarray,  # noqa: N803
          lower: np.ndarray, upper: np.ndarray, integral: np.ndarray,
-         rounds: int = PROPAGATION_ROUNDS) -> tuple[np.ndarray, np.ndarray]:
+         rounds: int = PROPAGATION_ROUNDS, deadline: Deadline = NO_DEADLINE,
+         ) -> tuple[np.ndarray, np.ndarray]:
     """Column bounds tightened by the rows ``row_lower <= A x <= row_upper`` until nothing
     moves by more than BOUND_PROGRESS (or ``rounds`` passes). Implied bounds are loosened by
     BOUND_SAFETY against round-off; integral columns are rounded inwards. When the rows
-    prove the bounds empty (an infeasible model) the last consistent bounds are returned."""
+    prove the bounds empty (an infeasible model) the last consistent bounds are returned.
+    Passes stop at ``deadline``."""
     lower, upper = lower.astype(float).copy(), upper.astype(float).copy()
     if A.nnz == 0:
         return lower, upper
     rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
     cols, a = A.indices, A.data
     for _ in range(rounds):
+        if deadline.expired():
+            break
         lo_part, hi_part = _contributions(A, lower, upper)
         res_lo = _residual(lo_part, rows, A.shape[0])
         res_hi = _residual(hi_part, rows, A.shape[0])
