@@ -17,9 +17,10 @@ import numpy as np
 import scipy.sparse as sp
 
 from branchwise.deadline import NO_DEADLINE, Deadline, TimeLimitReached
-from branchwise.expr import Constraint, LinExpr, Rows
+from branchwise.expr import Constraint, LinExpr, Rows, scalar_terms
 from branchwise.functions import Definition
 from branchwise.logic import required_comparisons
+from branchwise.relaxations.growing import GrowingArray
 from branchwise.tolerances import BOUND_PROGRESS, BOUND_SAFETY, INTEGRALITY
 
 if TYPE_CHECKING:
@@ -47,8 +48,9 @@ class Bounds:
                  definitions: dict[int, Definition], rows: tuple | None = None,
                  lp: LPSolver | None = None, obbt: bool = False,
                  deadline: Deadline = NO_DEADLINE) -> None:
-        self.lower, self.upper = lower.astype(float), upper.astype(float)
-        self.names = names
+        self._lower = GrowingArray(lower.astype(float))
+        self._upper = GrowingArray(upper.astype(float))
+        self.names = list(names)
         self.definitions = definitions
         self.rows = rows
         self.lp = lp
@@ -58,17 +60,29 @@ class Bounds:
         self.deadline = deadline
         self._optimized: dict[tuple, float] = {}
 
+    @property
+    def lower(self) -> np.ndarray:
+        """Proven lower bounds of the columns so far (a view: writes go through)."""
+        return self._lower.view
+
+    @property
+    def upper(self) -> np.ndarray:
+        return self._upper.view
+
     def extend(self, lower: np.ndarray, upper: np.ndarray, names: Sequence[str]) -> None:
         """Append columns that a reduction added."""
-        self.lower = np.concatenate([self.lower, lower])
-        self.upper = np.concatenate([self.upper, upper])
-        self.names = self.names + list(names)
+        self._lower.append(lower)
+        self._upper.append(upper)
+        self.names.extend(names)
 
     def interval(self, expr: LinExpr) -> tuple[float, float]:
         """Interval of a scalar affine expression over the column bounds."""
-        coef = _coefficients(expr)
-        lo, hi = affine_intervals(coef, expr.const, self.lower, self.upper)
-        return float(lo[0]), float(hi[0])
+        cols, a = scalar_terms(expr)
+        low, high = self.lower[cols], self.upper[cols]
+        const = float(expr.const[0])
+        lo = float(np.sum(np.where(a > 0, a * low, a * high))) + const
+        hi = float(np.sum(np.where(a > 0, a * high, a * low))) + const
+        return lo, hi
 
     def upper_of(self, expr: LinExpr) -> float:
         """The best proven upper bound on ``expr``: interval arithmetic, then an LP when
@@ -99,22 +113,21 @@ class Bounds:
 
     def _least(self, expr: LinExpr) -> float:
         """Minimum of ``expr`` over the LP relaxation of the proven rows (cached)."""
-        coef = _coefficients(expr)
-        key = (tuple(coef.indices), tuple(coef.data))
+        cols, a = scalar_terms(expr)
+        key = (tuple(cols), tuple(a))
         if key not in self._optimized:
             A, row_lower, row_upper = self.rows  # noqa: N806
             n = A.shape[1]
             c = np.zeros(n)
-            c[coef.indices] = coef.data
+            c[cols] = a
             value = self.lp(c, A, row_lower, row_upper, self.lower[:n], self.upper[:n])
             self._optimized[key] = -math.inf if value is None else value - _safety(value)
         return self._optimized[key] + float(expr.const[0])
 
     def unbounded(self, expr: LinExpr, what: str) -> UnboundedExpressionError:
         """The error for ``expr`` having no finite upper bound, naming the culprits."""
-        coef = _coefficients(expr)
         sides: dict[str, list[str]] = {}
-        for j, a in zip(coef.indices, coef.data, strict=True):
+        for j, a in zip(*scalar_terms(expr), strict=True):
             if math.isinf(self.upper[j] if a > 0 else self.lower[j]):
                 for name, side in self._culprits(int(j), "ub" if a > 0 else "lb"):
                     sides.setdefault(name, [])
@@ -138,7 +151,7 @@ class Bounds:
             return [(self.names[column], side)]
         found: list[tuple[str, str]] = []
         for operand in definition.operands:
-            for j in _coefficients(operand).indices:
+            for j in scalar_terms(operand)[0]:
                 for bound, label in ((self.upper[j], "ub"), (self.lower[j], "lb")):
                     if math.isinf(bound):
                         found += self._culprits(int(j), label)
@@ -280,10 +293,3 @@ def _settled(before: tuple[np.ndarray, np.ndarray], after: tuple[np.ndarray, np.
                 np.where(np.isfinite(new), new, 0)))):
             return False
     return True
-
-
-def _coefficients(expr: LinExpr) -> sp.csr_matrix:
-    """One-row coefficient matrix of a scalar expression, duplicates summed, zeros dropped."""
-    coef = expr.rows.matrix(expr.rows.width)
-    coef.eliminate_zeros()
-    return coef

@@ -125,13 +125,13 @@ def _fixed_columns(model: Model) -> list[np.ndarray]:
 
 
 def _condition_columns(cond) -> np.ndarray:
-    """Every column a condition reads."""
+    """Every column a condition reads (repeats possible)."""
     cols: list[int] = []
     for leaf in leaves(cond):
         if isinstance(leaf, Constraint):
-            cols += leaf.body.coef.tocoo().col.tolist()
+            cols += leaf.body.rows.indices.tolist()
         elif isinstance(leaf, Literal):
             cols.append(leaf.column)
         else:
-            cols += leaf.y.coef.tocoo().col.tolist() + leaf.z.coef.tocoo().col.tolist()
+            cols += leaf.y.rows.indices.tolist() + leaf.z.rows.indices.tolist()
     return np.array(cols, dtype=np.int64)
