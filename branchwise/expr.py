@@ -626,12 +626,23 @@ def as_expression(value: Operand) -> Expression:
     return expr
 
 
+def scalar_terms(expr: LinExpr) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct columns (sorted) of a scalar expression and their summed nonzero
+    coefficients, in plain numpy: reductions ask this of every row they build, and a scipy
+    matrix per row costs tens of microseconds."""
+    indices, data = expr.rows.indices, expr.rows.data
+    if indices.size > 1 and not np.all(indices[1:] > indices[:-1]):
+        indices, where = np.unique(indices, return_inverse=True)
+        data = np.bincount(where, weights=data, minlength=indices.size)
+    keep = data != 0
+    return indices[keep], data[keep]
+
+
 def integral_terms(expr: LinExpr, integral: np.ndarray) -> bool:
     """True when every term of ``expr`` is an integer times a column flagged in ``integral``
     (so the expression minus its constant is an integer at every integral point)."""
-    coef = expr.coef.tocoo()
-    coef.eliminate_zeros()
-    return bool(np.all(integral[coef.col]) and np.all(coef.data == np.round(coef.data)))
+    cols, data = scalar_terms(expr)
+    return bool(np.all(integral[cols]) and np.all(data == np.round(data)))
 
 
 def indexed_names(name: str, shape: tuple[int, ...]) -> list[str]:

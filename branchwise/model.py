@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import time
 import types
@@ -14,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from branchwise.branches import margin_rows
+from branchwise.deadline import NO_DEADLINE, Deadline, TimeLimitReached
 from branchwise.declarations import Semicontinuous, SOSSet
 from branchwise.expr import (
     Constraint,
@@ -305,19 +307,21 @@ class Model:
         return rows, lower, upper
 
     def reformulate(self, reformulation: str = "auto", native_sos: bool = True,
-                    obbt: bool = False) -> Reformulation:
+                    obbt: bool = False, deadline: Deadline = NO_DEADLINE) -> Reformulation:
         """The model as a MILP :class:`Problem` plus the map from its solutions back.
 
         ``reformulation`` picks how logic becomes rows ("auto", "bigm", "hull", "sos"; see
         ``branchwise.relaxations.choice``); ``native_sos=False`` keeps SOS sets out of the
         problem (binaries instead) for solvers and files that cannot hold them; ``obbt``
-        tightens every big-M by LP.
+        tightens every big-M by LP. Past ``deadline`` it raises
+        :class:`~branchwise.deadline.TimeLimitReached`.
         """
         if reformulation not in REFORMULATIONS:
             raise ValueError(f"reformulation must be one of {REFORMULATIONS}, "
                              f"not {reformulation!r}")
         return reformulate(self, reformulation, native_sos=native_sos, obbt=obbt,
-                           lp=_lp_minimum)
+                           lp=functools.partial(_lp_minimum, deadline=deadline),
+                           deadline=deadline)
 
     def to_problem(self, reformulation: str = "auto", native_sos: bool = True) -> Problem:
         """The model as canonical arrays, logic reformulated (see :meth:`reformulate`)."""
@@ -430,16 +434,25 @@ class Model:
         and SOS round-off); when it still fails and SOS sets were branched on natively, the
         model is solved again with binaries in their place. An answer that fails every check
         is never reported as optimal: its status becomes ``numerical_error``.
+        ``time_limit`` (seconds, 0 allowed) covers every phase, reformulation included: when
+        it passes before the search has a point, the status is ``time_limit`` with no
+        solution, and the bound is the best one proven by then.
         """
         started = time.perf_counter()
         options = SolveOptions(time_limit=time_limit, gap=gap, node_limit=node_limit,
                                threads=threads, log=log, nonconvex=nonconvex)
-        ref = self.reformulate(reformulation, obbt=obbt)
+        try:
+            if options.deadline.expired():
+                raise TimeLimitReached("the time limit passed before the solve began")
+            ref = self.reformulate(reformulation, obbt=obbt, deadline=options.deadline)
+        except TimeLimitReached:
+            return self._out_of_time(started)
         if nonconvex == "error":
             _require_convex(ref)
-        result = self._solve_checked(ref, options)
+        result = self._solve_checked(ref, replace(options, time_limit=max(
+            options.deadline.remaining(), 0.0)))
         if result.x is not None and not result.verified and ref.problem.has_sos:
-            remaining = options.time_limit - (time.perf_counter() - started)
+            remaining = options.deadline.remaining()
             if remaining > 0:
                 result = self._without_native_sos(result, reformulation, obbt,
                                                   replace(options, time_limit=remaining))
@@ -447,6 +460,12 @@ class Model:
             result.status = "numerical_error"
         result.time = time.perf_counter() - started
         return result
+
+    def _out_of_time(self, started: float) -> Result:
+        """The result of a solve whose time ran out before there was a problem to search."""
+        bound = math.inf if self.maximize_objective else -math.inf
+        return Result(self, SolveReport("time_limit", None, None, bound, 0,
+                                        time.perf_counter() - started))
 
     def _solve_checked(self, ref: Reformulation, options: SolveOptions) -> Result:
         """Solve ``ref``; an answer that fails the check is re-solved with its choices fixed,
@@ -469,8 +488,9 @@ class Model:
         """The model solved with binaries instead of SOS sets, unless that finds nothing
         better than ``failed`` (or cannot be built: a bound only SOS branching avoids)."""
         try:
-            ref = self.reformulate(reformulation, native_sos=False, obbt=obbt)
-        except ValueError:
+            ref = self.reformulate(reformulation, native_sos=False, obbt=obbt,
+                                   deadline=options.deadline)
+        except (ValueError, TimeLimitReached):
             return failed
         retry = self._solve_checked(ref, options)
         conclusive = retry.verified or (retry.x is None and retry.status in (
@@ -579,12 +599,13 @@ def _single_column(expr: Any, model: Model, kind: str) -> int:
 
 
 def _lp_minimum(c: np.ndarray, A: sp.csr_matrix, row_lower: np.ndarray,  # noqa: N803
-                row_upper: np.ndarray, col_lower: np.ndarray,
-                col_upper: np.ndarray) -> float | None:
-    """The least ``c @ x`` over an LP (-inf when unbounded, None when it cannot be solved)."""
+                row_upper: np.ndarray, col_lower: np.ndarray, col_upper: np.ndarray,
+                deadline: Deadline = NO_DEADLINE) -> float | None:
+    """The least ``c @ x`` over an LP (-inf when unbounded, None when it cannot be solved
+    within 10 s or before ``deadline``)."""
     problem = Problem(c=c, A=A, row_lower=row_lower, row_upper=row_upper, col_lower=col_lower,
                       col_upper=col_upper, integrality=np.zeros(len(c), dtype=bool))
-    report = solve(problem, SolveOptions(time_limit=10.0))
+    report = solve(problem, SolveOptions(time_limit=max(0.0, min(10.0, deadline.remaining()))))
     if report.status == "unbounded":
         return -math.inf
     return report.objective if report.status == "optimal" else None

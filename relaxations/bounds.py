@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.expr import Constraint, LinExpr, Rows
+from branchwise.deadline import NO_DEADLINE, Deadline, TimeLimitReached
+from branchwise.expr import Constraint, LinExpr, Rows, scalar_terms
 from branchwise.functions import Definition
 from branchwise.logic import required_comparisons
+from branchwise.relaxations.growing import GrowingArray
 from branchwise.tolerances import BOUND_PROGRESS, BOUND_SAFETY, INTEGRALITY
 
 if TYPE_CHECKING:
@@ -44,32 +46,53 @@ class Bounds:
 
     def __init__(self, lower: np.ndarray, upper: np.ndarray, names: list[str],
                  definitions: dict[int, Definition], rows: tuple | None = None,
-                 lp: LPSolver | None = None, obbt: bool = False) -> None:
-        self.lower, self.upper = lower.astype(float), upper.astype(float)
-        self.names = names
+                 lp: LPSolver | None = None, obbt: bool = False,
+                 deadline: Deadline = NO_DEADLINE) -> None:
+        self._lower = GrowingArray(lower.astype(float))
+        self._upper = GrowingArray(upper.astype(float))
+        self.names = list(names)
         self.definitions = definitions
         self.rows = rows
         self.lp = lp
         self.obbt = obbt
+        #: Past it, no more LPs: OBBT keeps the interval bounds (still proven), and a bound
+        #: only an LP could make finite raises :class:`TimeLimitReached`.
+        self.deadline = deadline
         self._optimized: dict[tuple, float] = {}
+
+    @property
+    def lower(self) -> np.ndarray:
+        """Proven lower bounds of the columns so far (a view: writes go through)."""
+        return self._lower.view
+
+    @property
+    def upper(self) -> np.ndarray:
+        return self._upper.view
 
     def extend(self, lower: np.ndarray, upper: np.ndarray, names: Sequence[str]) -> None:
         """Append columns that a reduction added."""
-        self.lower = np.concatenate([self.lower, lower])
-        self.upper = np.concatenate([self.upper, upper])
-        self.names = self.names + list(names)
+        self._lower.append(lower)
+        self._upper.append(upper)
+        self.names.extend(names)
 
     def interval(self, expr: LinExpr) -> tuple[float, float]:
         """Interval of a scalar affine expression over the column bounds."""
-        coef = _coefficients(expr)
-        lo, hi = affine_intervals(coef, expr.const, self.lower, self.upper)
-        return float(lo[0]), float(hi[0])
+        cols, a = scalar_terms(expr)
+        low, high = self.lower[cols], self.upper[cols]
+        const = float(expr.const[0])
+        lo = float(np.sum(np.where(a > 0, a * low, a * high))) + const
+        hi = float(np.sum(np.where(a > 0, a * high, a * low))) + const
+        return lo, hi
 
     def upper_of(self, expr: LinExpr) -> float:
         """The best proven upper bound on ``expr``: interval arithmetic, then an LP when
         OBBT is on or the interval is infinite and an LP solver was given."""
         hi = self.interval(expr)[1]
         if self._can_optimize(expr) and (self.obbt or math.isinf(hi)):
+            if self.deadline.expired():
+                if math.isinf(hi):
+                    raise TimeLimitReached("the time limit passed while proving big-M bounds")
+                return hi
             hi = min(hi, -self._least(-expr))
         return hi
 
@@ -90,22 +113,21 @@ class Bounds:
 
     def _least(self, expr: LinExpr) -> float:
         """Minimum of ``expr`` over the LP relaxation of the proven rows (cached)."""
-        coef = _coefficients(expr)
-        key = (tuple(coef.indices), tuple(coef.data))
+        cols, a = scalar_terms(expr)
+        key = (tuple(cols), tuple(a))
         if key not in self._optimized:
             A, row_lower, row_upper = self.rows  # noqa: N806
             n = A.shape[1]
             c = np.zeros(n)
-            c[coef.indices] = coef.data
+            c[cols] = a
             value = self.lp(c, A, row_lower, row_upper, self.lower[:n], self.upper[:n])
             self._optimized[key] = -math.inf if value is None else value - _safety(value)
         return self._optimized[key] + float(expr.const[0])
 
     def unbounded(self, expr: LinExpr, what: str) -> UnboundedExpressionError:
         """The error for ``expr`` having no finite upper bound, naming the culprits."""
-        coef = _coefficients(expr)
         sides: dict[str, list[str]] = {}
-        for j, a in zip(coef.indices, coef.data, strict=True):
+        for j, a in zip(*scalar_terms(expr), strict=True):
             if math.isinf(self.upper[j] if a > 0 else self.lower[j]):
                 for name, side in self._culprits(int(j), "ub" if a > 0 else "lb"):
                     sides.setdefault(name, [])
@@ -129,7 +151,7 @@ class Bounds:
             return [(self.names[column], side)]
         found: list[tuple[str, str]] = []
         for operand in definition.operands:
-            for j in _coefficients(operand).indices:
+            for j in scalar_terms(operand)[0]:
                 for bound, label in ((self.upper[j], "ub"), (self.lower[j], "lb")):
                     if math.isinf(bound):
                         found += self._culprits(int(j), label)
@@ -137,14 +159,16 @@ class Bounds:
 
 
 def model_bounds(model: Model, used: Sequence[Definition], lp: LPSolver | None = None,
-                 obbt: bool = False, propagate: bool = True) -> Bounds:
+                 obbt: bool = False, propagate: bool = True,
+                 deadline: Deadline = NO_DEADLINE) -> Bounds:
     """Proven bounds on every column of ``model``: its variables' bounds, tightened by FBBT
     over its linear rows, the comparisons it requires, and the inequalities every used
     derived column satisfies, alternating with interval evaluation of those columns.
-    Without ``propagate`` (a model with nothing that needs a bound) just the bounds given."""
+    Without ``propagate`` (a model with nothing that needs a bound) just the bounds given.
+    Rounds stop at ``deadline`` (the bounds reached so far are proven too)."""
     lower, upper, _ = model.column_bounds()
     if not propagate:
-        return Bounds(lower, upper, model.column_names(), {})
+        return Bounds(lower, upper, model.column_names(), {}, deadline=deadline)
     integral = model.integral_columns()
     constraints = list(model.constraints) + [
         c for c in required_comparisons(model.conditions) if not c.is_quadratic]
@@ -153,8 +177,10 @@ def model_bounds(model: Model, used: Sequence[Definition], lp: LPSolver | None =
         constraints += d.valid_inequalities(y)
     A, row_lower, row_upper = _rows(constraints, model.n_vars)  # noqa: N806
     for _ in range(PROPAGATION_ROUNDS):
+        if deadline.expired():
+            break
         before = (lower.copy(), upper.copy())
-        lower, upper = fbbt(A, row_lower, row_upper, lower, upper, integral)
+        lower, upper = fbbt(A, row_lower, row_upper, lower, upper, integral, deadline=deadline)
         bounds = Bounds(lower, upper, [], {})
         for d in used:
             lo, hi = d.interval(*(bounds.interval(o) for o in d.operands))
@@ -164,7 +190,7 @@ def model_bounds(model: Model, used: Sequence[Definition], lp: LPSolver | None =
             break
     definitions = {d.column: d for d in model.definitions}
     return Bounds(lower, upper, model.column_names(), definitions, (A, row_lower, row_upper),
-                  lp, obbt)
+                  lp, obbt, deadline)
 
 
 def _rows(constraints: list[Constraint], n: int) -> tuple[sp.csr_matrix, np.ndarray,
@@ -190,17 +216,21 @@ def affine_intervals(A: sp.csr_matrix, const: np.ndarray, lower: np.ndarray,  # 
 
 def fbbt(A: sp.csr_matrix, row_lower: np.ndarray, row_upper: np.ndarray,  # noqa: N803
          lower: np.ndarray, upper: np.ndarray, integral: np.ndarray,
-         rounds: int = PROPAGATION_ROUNDS) -> tuple[np.ndarray, np.ndarray]:
+         rounds: int = PROPAGATION_ROUNDS, deadline: Deadline = NO_DEADLINE,
+         ) -> tuple[np.ndarray, np.ndarray]:
     """Column bounds tightened by the rows ``row_lower <= A x <= row_upper`` until nothing
     moves by more than BOUND_PROGRESS (or ``rounds`` passes). Implied bounds are loosened by
     BOUND_SAFETY against round-off; integral columns are rounded inwards. When the rows
-    prove the bounds empty (an infeasible model) the last consistent bounds are returned."""
+    prove the bounds empty (an infeasible model) the last consistent bounds are returned.
+    Passes stop at ``deadline``."""
     lower, upper = lower.astype(float).copy(), upper.astype(float).copy()
     if A.nnz == 0:
         return lower, upper
     rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
     cols, a = A.indices, A.data
     for _ in range(rounds):
+        if deadline.expired():
+            break
         lo_part, hi_part = _contributions(A, lower, upper)
         res_lo = _residual(lo_part, rows, A.shape[0])
         res_hi = _residual(hi_part, rows, A.shape[0])
@@ -263,10 +293,3 @@ def _settled(before: tuple[np.ndarray, np.ndarray], after: tuple[np.ndarray, np.
                 np.where(np.isfinite(new), new, 0)))):
             return False
     return True
-
-
-def _coefficients(expr: LinExpr) -> sp.csr_matrix:
-    """One-row coefficient matrix of a scalar expression, duplicates summed, zeros dropped."""
-    coef = expr.rows.matrix(expr.rows.width)
-    coef.eliminate_zeros()
-    return coef

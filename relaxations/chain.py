@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from branchwise.deadline import NO_DEADLINE, Deadline, TimeLimitReached
 from branchwise.problem import Problem
 from branchwise.relaxations.bounds import LPSolver, model_bounds
 from branchwise.relaxations.choice import Options
@@ -83,16 +84,24 @@ class Reformulation:
 
 
 def reformulate(model: Model, mode: str = "auto", native_sos: bool = True,
-                obbt: bool = False, lp: LPSolver | None = None) -> Reformulation:
-    """Lower every construct of ``model`` into one :class:`Problem` (see :mod:`.choice`)."""
+                obbt: bool = False, lp: LPSolver | None = None,
+                deadline: Deadline = NO_DEADLINE) -> Reformulation:
+    """Lower every construct of ``model`` into one :class:`Problem` (see :mod:`.choice`).
+
+    Raises :class:`TimeLimitReached` when ``deadline`` passes before the problem is whole
+    (a part of a reformulation is no problem to solve)."""
     options = Options(mode, native_sos, model.strict_gap, obbt)
     used, relaxed = analyse(model)
     semicontinuous = model.semicontinuous_columns()
     items = [*semicontinuous, *model.sos_sets, *requirements(model), *used]
-    bounds = model_bounds(model, used, lp, obbt, propagate=bool(items))
+    bounds = model_bounds(model, used, lp, obbt, propagate=bool(items), deadline=deadline)
     target = Target(model, bounds, options, used, relaxed)
     chain = default_chain()
-    records = [chain.apply(item, target) for item in items]
+    records = []
+    for item in items:
+        if deadline.expired():
+            raise TimeLimitReached(f"the time limit passed while reformulating {model.name!r}")
+        records.append(chain.apply(item, target))
     problem, epigraphs = relax_epigraph_equalities(target.problem())
     return Reformulation(problem, chain, [*records, *([epigraphs] if epigraphs else [])],
                          model.n_vars, target.objective_row)

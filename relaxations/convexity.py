@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from branchwise.expr import Constraint, QuadExpr
+from branchwise.expr import Constraint, QuadExpr, Rows
 from branchwise.functions import Definition, IfThenElse
 from branchwise.logic import And, Literal, leaves, required_comparisons
 from branchwise.nlexpr import NlExpr
@@ -33,7 +33,7 @@ def analyse(model: Model) -> tuple[list[Definition], dict[Definition, str]]:
     _objective(model, used, up, down)
     for cond in required_comparisons(model.conditions):
         lower, upper = cond.row_bounds()
-        _row(cond.body.coef.tocoo(), float(lower[0]), float(upper[0]), used, up, down)
+        _row(cond.body.rows, float(lower[0]), float(upper[0]), used, up, down)
     for c in model.constraints:
         lower, upper = c.row_bounds()
         coef = c.body.coef.tocoo()
@@ -102,9 +102,13 @@ def _rows(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, lower: np.ndarra
     down[cols[np.where(positive, has_upper, has_lower)]] = False
 
 
-def _row(coef, lower: float, upper: float, used: np.ndarray, up: np.ndarray,
+def _row(row: Rows, lower: float, upper: float, used: np.ndarray, up: np.ndarray,
          down: np.ndarray) -> None:
-    _rows(np.zeros(coef.nnz, dtype=np.int64), coef.col, coef.data, np.array([lower]),
+    """:func:`_rows` for one row (its repeated columns summed, in numpy: once per
+    required comparison, where a scipy matrix would cost tens of microseconds each)."""
+    cols, where = np.unique(row.indices, return_inverse=True)
+    data = np.bincount(where, weights=row.data, minlength=cols.size)
+    _rows(np.zeros(cols.size, dtype=np.int64), cols, data, np.array([lower]),
           np.array([upper]), used, up, down)
 
 
@@ -125,13 +129,13 @@ def _fixed_columns(model: Model) -> list[np.ndarray]:
 
 
 def _condition_columns(cond) -> np.ndarray:
-    """Every column a condition reads."""
+    """Every column a condition reads (repeats possible)."""
     cols: list[int] = []
     for leaf in leaves(cond):
         if isinstance(leaf, Constraint):
-            cols += leaf.body.coef.tocoo().col.tolist()
+            cols += leaf.body.rows.indices.tolist()
         elif isinstance(leaf, Literal):
             cols.append(leaf.column)
         else:
-            cols += leaf.y.coef.tocoo().col.tolist() + leaf.z.coef.tocoo().col.tolist()
+            cols += leaf.y.rows.indices.tolist() + leaf.z.rows.indices.tolist()
     return np.array(cols, dtype=np.int64)

@@ -13,18 +13,22 @@ from typing import Any
 
 import numpy as np
 
-from branchwise.expr import Constraint, LinExpr, Rows, quicksum
+from branchwise.expr import Constraint, Rows, scalar_terms
 from branchwise.logic import And, Literal, Not, Or, negate
 from branchwise.relaxations import choice
 from branchwise.relaxations.atoms import le_rows
 from branchwise.relaxations.requirement import Requirement
-from branchwise.relaxations.target import Target, column
+from branchwise.relaxations.target import Target
 
 Disjunct = list[Constraint | Literal]
 
 
 class HullPass:
     """A required ``Or`` whose disjuncts are linear conjunctions, when the hull is chosen."""
+
+    def __init__(self) -> None:
+        #: (item, its disjuncts, their columns) of the last item accepted, for apply.
+        self._accepted: tuple[Any, list[Disjunct], np.ndarray] | None = None
 
     def accepts(self, item: Any, target: Target) -> bool:
         if not (isinstance(item, Requirement) and isinstance(item.condition, Or)):
@@ -33,56 +37,94 @@ class HullPass:
         if any(d is None for d in disjuncts):
             return False
         cols = _columns(disjuncts)
+        self._accepted = (item, disjuncts, cols)
         bounded = bool(np.all(np.isfinite(target.bounds.lower[cols]))
                        and np.all(np.isfinite(target.bounds.upper[cols])))
         return choice.use_hull(target.options, len(disjuncts), len(cols), bounded)
 
     def apply(self, item: Requirement, target: Target) -> None:
-        disjuncts = [_conjunction(c) for c in item.condition.children]
-        cols = _columns(disjuncts)
+        if self._accepted is not None and self._accepted[0] is item:
+            _, disjuncts, cols = self._accepted
+        else:
+            disjuncts = [_conjunction(c) for c in item.condition.children]
+            cols = _columns(disjuncts)
         lower, upper = target.bounds.lower[cols], target.bounds.upper[cols]
-        weights = [target.binary("_hull") for _ in disjuncts]
-        target.add_row(quicksum(weights), 1.0, 1.0, hint="_hull")
+        weights = target.new_column_indices(len(disjuncts), 0.0, 1.0, True, "_hull")
+        target.add_rows(_row(weights, np.ones(len(weights))), np.ones(1), np.ones(1), "_hull")
         copies = []
         for disjunct, weight in zip(disjuncts, weights, strict=True):
-            parts = target.new_columns(len(cols), np.minimum(lower, 0), np.maximum(upper, 0),
-                                       False, "_part")
-            mapping = {int(j): int(p.rows.indices[0]) for j, p in zip(cols, parts, strict=True)}
-            for part, lo, hi in zip(parts, lower, upper, strict=True):
-                target.add_row(part - hi * weight, upper=0.0, hint="_hull")
-                target.add_row(part - lo * weight, lower=0.0, hint="_hull")
+            parts = target.new_column_indices(len(cols), np.minimum(lower, 0),
+                                              np.maximum(upper, 0), False, "_part")
+            mapping = dict(zip(cols.tolist(), parts.tolist(), strict=True))
+            rows, row_lower, row_upper = _scaled_bounds(parts, weight, lower, upper)
             for piece in disjunct:
-                _add_piece(target, piece, mapping, weight)
+                rows, row_lower, row_upper = _with_piece(
+                    target, piece, mapping, weight, (rows, row_lower, row_upper))
+            target.add_rows(Rows.stack(rows), np.concatenate(row_lower),
+                            np.concatenate(row_upper), "_hull")
             copies.append(parts)
-        for k, j in enumerate(cols):
-            target.add_row(column(int(j)) - quicksum(c[k] for c in copies), 0.0, 0.0, "_hull")
+        target.add_rows(_linking(cols, np.array(copies).reshape(len(copies), len(cols))),
+                        np.zeros(len(cols)), np.zeros(len(cols)), "_hull")
 
     def invert(self, data: None, x: Any, witness: dict) -> None:
         """Nothing to map back: the original variables stay in the problem."""
 
 
-def _add_piece(target: Target, piece: Constraint | Literal, mapping: dict[int, int],
-               weight: LinExpr) -> None:
-    """One comparison or literal of a disjunct, on that disjunct's copies."""
+Block = tuple[list[Rows], list[np.ndarray], list[np.ndarray]]
+
+
+def _row(indices: np.ndarray, data: np.ndarray) -> Rows:
+    return Rows(np.array([0, len(indices)]), np.asarray(indices, np.int64),
+                np.asarray(data, dtype=float))
+
+
+def _scaled_bounds(parts: np.ndarray, weight: int, lower: np.ndarray,
+                   upper: np.ndarray) -> Block:
+    """The rows ``part - u λ <= 0`` and ``part - l λ >= 0`` of every copy, interleaved."""
+    n = parts.size
+    indices = np.empty((2 * n, 2), np.int64)
+    indices[:, 0], indices[:, 1] = np.repeat(parts, 2), weight
+    data = np.empty((2 * n, 2))
+    data[:, 0] = 1.0
+    data[0::2, 1], data[1::2, 1] = -upper, -lower
+    rows = Rows(np.arange(0, 4 * n + 1, 2), indices.ravel(), data.ravel())
+    row_lower = np.tile([-np.inf, 0.0], n)
+    row_upper = np.tile([0.0, np.inf], n)
+    return [rows], [row_lower], [row_upper]
+
+
+def _with_piece(target: Target, piece: Constraint | Literal, mapping: dict[int, int],
+                weight: int, block: Block) -> Block:
+    """``block`` with the rows of one comparison or literal of a disjunct, on that
+    disjunct's copies."""
+    rows, row_lower, row_upper = block
     if isinstance(piece, Literal):
-        part = column(mapping[piece.column])
-        if piece.positive:
-            target.add_row(part - weight, lower=0.0, hint="_hull")
-        else:
-            target.add_row(part, upper=0.0, hint="_hull")
-        return
+        part = mapping[piece.column]
+        if piece.positive:  # part - λ >= 0
+            rows.append(_row(np.array([part, weight]), np.array([1.0, -1.0])))
+            row_lower.append(np.zeros(1))
+            row_upper.append(np.full(1, np.inf))
+        else:  # part <= 0
+            rows.append(_row(np.array([part]), np.ones(1)))
+            row_lower.append(np.full(1, -np.inf))
+            row_upper.append(np.zeros(1))
+        return rows, row_lower, row_upper
     for e in le_rows(piece, target.integral, target.options.strict_gap):
-        target.add_row(_on_copies(e, mapping) + float(e.const[0]) * weight, upper=0.0,
-                       hint="_hull")
+        cols, data = scalar_terms(e)
+        indices = [mapping[j] for j in cols.tolist()]
+        rows.append(_row(np.array([*indices, weight]), np.append(data, float(e.const[0]))))
+        row_lower.append(np.full(1, -np.inf))
+        row_upper.append(np.zeros(1))
+    return rows, row_lower, row_upper
 
 
-def _on_copies(e: LinExpr, mapping: dict[int, int]) -> LinExpr:
-    """The terms of ``e`` on the copies named by ``mapping`` (the constant left out)."""
-    coef = e.coef.tocoo()
-    coef.eliminate_zeros()
-    indices = np.array([mapping[int(j)] for j in coef.col], dtype=np.int64)
-    rows = Rows(np.array([0, len(indices)]), indices, coef.data.astype(float))
-    return LinExpr(None, rows, np.zeros(1), ())
+def _linking(cols: np.ndarray, copies: np.ndarray) -> Rows:
+    """The rows ``x_j - Σ_i x_j^i = 0``, one per column ``j``; ``copies[i, t]`` is column
+    ``cols[t]``'s copy in disjunct ``i``."""
+    k, n = copies.shape
+    indices = np.column_stack([cols, copies.T]).ravel()
+    data = np.tile(np.concatenate([[1.0], -np.ones(k)]), n)
+    return Rows(np.arange(0, (k + 1) * n + 1, k + 1), indices.astype(np.int64), data)
 
 
 def _conjunction(cond: Any) -> Disjunct | None:
@@ -104,7 +146,5 @@ def _columns(disjuncts: list[Disjunct]) -> np.ndarray:
         if isinstance(piece, Literal):
             found.add(piece.column)
         else:
-            coef = piece.body.coef.tocoo()
-            coef.eliminate_zeros()
-            found.update(int(j) for j in coef.col)
+            found.update(scalar_terms(piece.body)[0].tolist())
     return np.array(sorted(found), dtype=np.int64)

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from branchwise.expr import Constraint, LinExpr, Rows, indexed_names
+from branchwise.expr import Constraint, LinExpr, Rows, indexed_names, scalar_terms
 from branchwise.functions import Definition
 from branchwise.nlexpr import NlExpr
 from branchwise.nlrows import nonlinear_rows, smooth_function
 from branchwise.problem import Problem
 from branchwise.relaxations.bounds import Bounds
 from branchwise.relaxations.choice import Options
+from branchwise.relaxations.growing import GrowingArray
 from branchwise.smooth import NonlinearRows
 from branchwise.tolerances import BOUND_SAFETY
 
@@ -43,7 +44,7 @@ class Target:
         for d in used:
             lower[d.column], upper[d.column] = bounds.lower[d.column], bounds.upper[d.column]
         self._lower, self._upper, self._integer = [lower], [upper], [integer]
-        self.integral = model.integral_columns()
+        self._integral = GrowingArray(model.integral_columns())
         self.names = list(bounds.names)
         rows, row_lower, row_upper = model.rows()
         self._rows, self._row_lower, self._row_upper = [rows], [row_lower], [row_upper]
@@ -69,6 +70,11 @@ class Target:
     def n_cols(self) -> int:
         return len(self.names)
 
+    @property
+    def integral(self) -> np.ndarray:
+        """True for the columns (so far) whose value must be integral."""
+        return self._integral.view
+
     def _fresh(self, hint: str) -> str:
         """A column or row name starting with ``hint`` that is not taken yet."""
         while f"{hint}{self._counter}" in self._taken:
@@ -79,6 +85,12 @@ class Target:
     def new_columns(self, count: int, lower: float | np.ndarray, upper: float | np.ndarray,
                     integer: bool, hint: str) -> list[LinExpr]:
         """``count`` new columns, as one-column expressions."""
+        return [column(j) for j in self.new_column_indices(count, lower, upper, integer, hint)]
+
+    def new_column_indices(self, count: int, lower: float | np.ndarray,
+                           upper: float | np.ndarray, integer: bool, hint: str) -> np.ndarray:
+        """``count`` new columns, as their indices (for reductions that build rows as
+        arrays)."""
         start = self.n_cols
         lower = np.broadcast_to(np.asarray(lower, dtype=float), (count,)).copy()
         upper = np.broadcast_to(np.asarray(upper, dtype=float), (count,)).copy()
@@ -86,10 +98,10 @@ class Target:
         self._lower.append(lower)
         self._upper.append(upper)
         self._integer.append(np.full(count, integer))
-        self.integral = np.concatenate([self.integral, np.full(count, integer)])
+        self._integral.append(np.full(count, integer))
         self.names += names
         self.bounds.extend(lower, upper, names)
-        return [column(start + k) for k in range(count)]
+        return np.arange(start, start + count)
 
     def binary(self, hint: str = "_b") -> LinExpr:
         return self.new_columns(1, 0.0, 1.0, True, hint)[0]
@@ -107,6 +119,15 @@ class Target:
         self._row_upper.append(np.array([upper - const]))
         self.row_names.append(self._fresh(hint))
 
+    def add_rows(self, rows: Rows, lower: np.ndarray, upper: np.ndarray,
+                 hint: str = "_r") -> None:
+        """The rows ``lower <= rows @ x <= upper`` at once (a reduction's whole block, built
+        as arrays: one :meth:`add_row` per row costs an expression per row)."""
+        self._rows.append(rows)
+        self._row_lower.append(np.asarray(lower, dtype=float))
+        self._row_upper.append(np.asarray(upper, dtype=float))
+        self.row_names.extend(self._fresh(hint) for _ in range(rows.n_rows))
+
     def add(self, constraint: Constraint, hint: str = "_r") -> None:
         """A linear, non-strict scalar comparison as a row."""
         lower, upper = constraint.row_bounds()
@@ -119,10 +140,9 @@ class Target:
     def column_of(self, expr: LinExpr, hint: str) -> int:
         """The column that equals ``expr``: its own when it is one column, else a new column
         bound to it by a row (so it can enter an SOS set)."""
-        coef = expr.rows.matrix(expr.rows.width).tocoo()
-        coef.eliminate_zeros()
-        if coef.nnz == 1 and coef.data[0] == 1 and expr.const[0] == 0:
-            return int(coef.col[0])
+        cols, data = scalar_terms(expr)
+        if cols.size == 1 and data[0] == 1 and expr.const[0] == 0:
+            return int(cols[0])
         lo, hi = self.bounds.interval(expr)
         integer = _is_01(expr, self)
         var = self.new_columns(1, lo, hi, integer, hint)[0]
@@ -181,6 +201,6 @@ def column(j: int) -> LinExpr:
 
 def _is_01(expr: LinExpr, target: Target) -> bool:
     """True for ``1 - b`` style expressions of a binary column (kept integral)."""
-    coef = expr.coef.tocoo()
-    return bool(coef.nnz == 1 and target.integral[coef.col[0]]
+    cols, _ = scalar_terms(expr)
+    return bool(cols.size == 1 and target.integral[cols[0]]
                 and target.bounds.interval(expr) == (0.0, 1.0))

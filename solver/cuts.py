@@ -206,13 +206,15 @@ class CutRounds:
 def separate_rounds(lp: NodeLP, separators: list, pool: CutPool, x: np.ndarray,
                     objective: float, cutoff: float, max_rounds: int,
                     time_left) -> CutRounds:
-    """Add cuts and re-solve until no cut is found, the bound stalls, or rounds run out."""
+    """Add cuts and re-solve until no cut is found, the bound stalls, rounds run out or
+    ``time_left()`` (seconds) reaches 0; ``objective`` is then the best bound found."""
     outcome = CutRounds("optimal", x, objective)
     stalled = 0
     for _ in range(max_rounds):
         if time_left() <= 0:
             break
-        found = [cut for separator in separators for cut in separator.separate(lp, outcome.x)]
+        found = [cut for separator in separators if time_left() > 0
+                 for cut in separator.separate(lp, outcome.x)]
         chosen = pool.select(found, outcome.x)
         if not chosen:
             break

@@ -55,7 +55,7 @@ def _solve(problem: Problem, options: SolveOptions) -> SolveReport:
             or problem.has_nonlinear_rows):
         return Search(problem, options).run()
     started = time.perf_counter()
-    presolve = Presolve(problem, options.time_limit)
+    presolve = Presolve(problem, options.deadline.remaining())
     stats = {"presolve": presolve.outcome, "presolve_time": time.perf_counter() - started}
     if presolve.outcome == "infeasible":
         return SolveReport("infeasible", None, None, math.inf, 0,
@@ -63,10 +63,9 @@ def _solve(problem: Problem, options: SolveOptions) -> SolveReport:
     if presolve.outcome == "empty":
         report = SolveReport("optimal", None, None, -math.inf, 0, 0.0)
     elif presolve.outcome == "reduced":
-        remaining = options.time_limit - (time.perf_counter() - started)
         reduced = presolve.reduced
         stats.update(presolved_rows=reduced.n_rows, presolved_cols=reduced.n_cols)
-        report = Search(reduced, replace(options, time_limit=max(remaining, 1e-3))).run()
+        report = Search(reduced, options).run()
     else:
         return _without_presolve(problem, options, started, stats)
     return _postsolve(problem, presolve, report, options, started, stats)
@@ -98,9 +97,8 @@ def _postsolve(problem: Problem, presolve: Presolve, report: SolveReport,
 
 def _without_presolve(problem: Problem, options: SolveOptions, started: float,
                       stats: dict) -> SolveReport:
-    """Search the original problem in the time that is left."""
-    remaining = options.time_limit - (time.perf_counter() - started)
-    report = Search(problem, replace(options, time_limit=max(remaining, 1e-3))).run()
+    """Search the original problem in the time that is left (the options' deadline)."""
+    report = Search(problem, options).run()
     return replace(report, time=time.perf_counter() - started, stats={**report.stats, **stats})
 
 

@@ -46,7 +46,8 @@ class DistanceLP:
         scale = math.sqrt(integer_cols.size) / norm if norm > 0 else 0.0
         self.objective = lp.sign * problem.c * scale
 
-    def project(self, rounded: np.ndarray, weight: float, iteration_limit: int) -> LPSolution:
+    def project(self, rounded: np.ndarray, weight: float, iteration_limit: int,
+                time_limit: float = math.inf) -> LPSolution:
         """The LP point nearest ``rounded`` with the objective weighted by ``weight``."""
         n, k, general = self.n, self.general.size, self.general
         cost = np.zeros(n + k)
@@ -61,7 +62,7 @@ class DistanceLP:
             target = rounded[general]
             highs.changeRowsBounds(2 * k, aux_rows, np.concatenate([np.full(k, -np.inf), target]),
                                    np.concatenate([target, np.full(k, np.inf)]))
-        return self.lp.solve(iteration_limit=iteration_limit)
+        return self.lp.solve(iteration_limit=iteration_limit, time_limit=time_limit)
 
 
 class FeasibilityPump(PrimalHeuristic):
@@ -108,13 +109,14 @@ class FeasibilityPump(PrimalHeuristic):
         for _ in range(self.max_rounds):
             rounded = x.copy()
             rounded[ints] = np.floor(x[ints] + 0.5)
-            if self.problem.violation(rounded)[0] <= FEASIBILITY:
+            if self.problem.violation(rounded)[0] <= FEASIBILITY or context.deadline.expired():
                 return rounded
             weight *= self.objective_decay
             self._unstick(rounded, x, context, rng, seen, previous)
             previous = rounded[ints].tobytes()
             seen.add(previous)
-            result = distance.project(rounded, weight, self.iteration_budget - spent)
+            result = distance.project(rounded, weight, self.iteration_budget - spent,
+                                      context.deadline.remaining())
             spent += result.iterations
             self.lp_iterations += result.iterations
             if result.status != "optimal":

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from branchwise.deadline import NO_DEADLINE, Deadline
 from branchwise.problem import Problem
 from branchwise.solver.lp import NodeLP
 from branchwise.tolerances import INTEGRALITY
@@ -23,6 +24,8 @@ class HeuristicContext:
     cutoff: float
     nodes: int
     lp_iterations: int  # node-LP simplex iterations spent by the search so far
+    #: The run's clock: a heuristic stops at it and returns what it has (or None).
+    deadline: Deadline = NO_DEADLINE
 
     @property
     def at_root(self) -> bool:
@@ -119,7 +122,8 @@ class FractionalDiving(PrimalHeuristic):
         lower, upper = context.lower, context.upper
         basis = self.lp.get_basis()
         try:
-            return self._dive(context.x, lower.copy(), upper.copy(), context.cutoff)
+            return self._dive(context.x, lower.copy(), upper.copy(), context.cutoff,
+                              context.deadline)
         finally:
             self.lp.set_bounds(lower, upper)
             self.lp.set_basis(basis)
@@ -130,12 +134,14 @@ class FractionalDiving(PrimalHeuristic):
         pick = int(np.argmin(np.minimum(frac, 1.0 - frac)))
         return int(fractional[pick]), bool(frac[pick] >= 0.5)
 
-    def _dive(self, x, lower, upper, cutoff) -> np.ndarray | None:
+    def _dive(self, x, lower, upper, cutoff, deadline: Deadline) -> np.ndarray | None:
         spent = 0
         for _ in range(self.max_depth):
             fractional = fractional_columns(x, self.integer_cols)
             if fractional.size == 0:
                 return x
+            if deadline.expired():
+                return None
             col, first_up = self._pick(x, fractional)
             value = float(x[col])
             solution = None
@@ -147,7 +153,8 @@ class FractionalDiving(PrimalHeuristic):
                     trial_upper[col] = math.floor(value)
                 self.lp.set_bounds(trial_lower, trial_upper)
                 result = self.lp.solve(cutoff=cutoff,
-                                       iteration_limit=max(1, self.iteration_budget - spent))
+                                       iteration_limit=max(1, self.iteration_budget - spent),
+                                       time_limit=deadline.remaining())
                 spent += result.iterations
                 self.lp_iterations += result.iterations
                 if result.status == "optimal":

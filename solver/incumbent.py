@@ -175,7 +175,7 @@ class Incumbent:
         saved_lower, saved_upper = self.lp.lower.copy(), self.lp.upper.copy()
         self.lp.set_bounds(lower, upper)
         try:
-            result = self.lp.solve()
+            result = self.lp.solve(time_limit=self.options.deadline.remaining())
         finally:
             self.lp.set_bounds(saved_lower, saved_upper)
             self.lp.set_basis(basis)

@@ -57,7 +57,7 @@ class NlpRelaxation:
     def solve(self, lower: np.ndarray, upper: np.ndarray, start: np.ndarray,
               iterations: int = _MAX_ITERATIONS) -> NlpResult:
         """Minimise over ``lower <= x <= upper`` from ``start`` (clipped into the box), with
-        at most ``iterations`` SLSQP iterations per attempt."""
+        at most ``iterations`` SLSQP iterations per attempt; past the deadline "failed"."""
         free = np.flatnonzero(lower < upper)
         base = np.clip(start, lower, upper)
         base = np.where(np.isfinite(base), base, np.where(np.isfinite(lower), lower, 0.0))
@@ -66,8 +66,11 @@ class NlpRelaxation:
         rows = _StackedRows(self.problem, _Embedding(base, free))
         if rows.fixed_part_violated(base):
             return NlpResult("infeasible", None, self.objective(base)[0], exact=True)
+        if time.perf_counter() > self.deadline:
+            return NlpResult("failed", None, self.objective(base)[0])
         result = self._slsqp(rows, base[free], lower[free], upper[free], iterations)
-        if result.status != "optimal":  # a stationary start (zero gradients) can stall it
+        if result.status != "optimal" and time.perf_counter() <= self.deadline:
+            # a stationary start (zero gradients) can stall it
             centre = 0.5 * (np.nan_to_num(lower, neginf=-1.0) + np.nan_to_num(upper, posinf=1.0))
             retry = self._slsqp(rows, centre[free], lower[free], upper[free], iterations)
             if retry.x is not None:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from branchwise.deadline import Deadline
 from branchwise.tolerances import ABSOLUTE_GAP, RELATIVE_GAP
 
 
 @dataclass
 class SolveOptions:
-    """Limits and switches for one branch-and-bound run."""
+    """Limits and switches for one branch-and-bound run.
+
+    ``time_limit`` counts from the moment the options are made: :attr:`deadline` is that
+    moment plus the limit, the one clock every phase of the run reads (``replace(options,
+    time_limit=t)`` makes options whose deadline is ``t`` from then)."""
 
     time_limit: float = math.inf
     node_limit: int | None = None
@@ -53,12 +58,15 @@ class SolveOptions:
     #: still violates a row after the cut rounds, and linearise at its optimum (an NLP
     #: bound per node instead of outer approximation alone).
     node_nlp: bool = False
+    deadline: Deadline = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.time_limit is None:
             self.time_limit = math.inf
-        if self.time_limit <= 0:
-            raise ValueError("time_limit must be positive")
+        if not self.time_limit >= 0:
+            raise ValueError(f"time_limit must be a non-negative number of seconds, "
+                             f"not {self.time_limit!r}")
+        self.deadline = Deadline(self.time_limit)
         if self.node_limit is not None and self.node_limit < 0:
             raise ValueError("node_limit must be non-negative")
         if self.gap < 0 or self.absolute_gap < 0:

@@ -51,7 +51,7 @@ _PLUNGE_GAP_SHARE = 0.3
 _MAX_TIGHTENING_ROUNDS = 10
 #: With best-estimate node selection, every this many picks take the best bound instead.
 _BOUND_EVERY = 10
-#: Past this many open nodes, stored warm-start bases are dropped to bound memory.
+#: Past this many open nodes, queued nodes keep no warm-start basis (memory bound).
 _MAX_NODES_WITH_BASIS = 20_000
 #: Rounds of outer-approximation cuts per relaxation solve (at the root, and at a node).
 _OA_ROUNDS_ROOT, _OA_ROUNDS_NODE = 50, 10
@@ -80,7 +80,7 @@ class Search:
         self.problem = problem
         self.options = options
         self.started = time.perf_counter()
-        self.deadline = self.started + options.time_limit
+        self.deadline = options.deadline.at  # the one clock of the run (a perf_counter time)
         self.integer_cols = np.flatnonzero(problem.integrality)
         self.root_lower, self.root_upper = _integer_rounded_bounds(problem)
         self.lp = NodeLP(problem)
@@ -91,7 +91,8 @@ class Search:
         self.incumbent = Incumbent(problem, self.lp, self.integer_cols, options,
                                    None if self.nonlinear is None else self.nonlinear.nlp)
         self.queue = NodeQueue(
-            _BOUND_EVERY if options.node_selection == "estimate" else None)
+            _BOUND_EVERY if options.node_selection == "estimate" else None,
+            basis_limit=_MAX_NODES_WITH_BASIS)
         self.branching = ReliabilityBranching(self.lp, self.integer_cols, options)
         incumbent_x = lambda: self.incumbent.x  # noqa: E731 - read live by the heuristics
         self.heuristics: list[PrimalHeuristic] = [
@@ -190,6 +191,7 @@ class Search:
         if result.status != "optimal":
             raise RuntimeError(f"the root relaxation failed ({result.status})")
         self.stats["root_bound_before_cuts"] = result.objective
+        self.active_bound = result.objective  # reported if the clock stops the root here
         self._root_heuristics(result.x)
         if self.options.cut_rounds and not self.lp.is_qp:
             ended = self._root_cuts(result)
@@ -221,6 +223,7 @@ class Search:
                 self.incumbent.cutoff, self.options.cut_rounds, self.remaining,
             )
         self.stats.update(cut_rounds=rounds.rounds, cuts=rounds.cuts)
+        self.active_bound = max(self.active_bound, rounds.objective)  # valid even if stopped
         if rounds.status in ("infeasible", "cutoff"):
             return "optimal" if self.incumbent.found else "infeasible"
         if rounds.status == "time_limit":
@@ -507,8 +510,6 @@ class Search:
         if first.bound > second.bound:
             first, second = second, first
         self.queue.push(second)
-        if len(self.queue) > _MAX_NODES_WITH_BASIS:
-            self.queue.drop_bases()
         if self._worth_plunging(first):
             return first
         self.queue.push(first)
@@ -528,8 +529,10 @@ class Search:
                         upper: np.ndarray) -> None:
         """Offer every due heuristic's candidate to the incumbent (which verifies it)."""
         for heuristic in self.heuristics:
+            if self.options.deadline.expired():
+                return
             context = HeuristicContext(x, fractional, lower, upper, self.incumbent.cutoff,
-                                       self.nodes, self.lp_iterations)
+                                       self.nodes, self.lp_iterations, self.options.deadline)
             if heuristic.should_run(context):
                 with self.timers.timing(f"heuristic:{heuristic.name}"):
                     found = heuristic.run(context)

@@ -103,9 +103,15 @@ class Node:
 class NodeQueue:
     """Open nodes, taken by best (lowest) bound, deeper nodes first on ties; or, with
     ``bound_every`` set, by best estimate except every ``bound_every``-th pop, which takes
-    the best bound so the global bound keeps moving (SCIP's best estimate with plunging)."""
+    the best bound so the global bound keeps moving (SCIP's best estimate with plunging).
 
-    def __init__(self, bound_every: int | None = None) -> None:
+    With ``basis_limit`` set, the queue bounds the memory of warm starts: once it holds
+    more nodes than that, the stored bases are dropped in one walk and every node pushed
+    later comes in without one, until the queue has shrunk to half the limit. Each walk
+    follows at least ``basis_limit / 2`` pops, so dropping costs O(1) per push amortised."""
+
+    def __init__(self, bound_every: int | None = None,
+                 basis_limit: int | None = None) -> None:
         self._by_bound: list[tuple[float, int, int, Node]] = []
         self._by_estimate: list[tuple[float, int, int, Node]] = []
         self._gone: set[int] = set()
@@ -113,12 +119,19 @@ class NodeQueue:
         self._bound_every = bound_every
         self._pops = 0
         self._size = 0
+        self._basis_limit = basis_limit
+        self._without_bases = False  # past the limit: pushed nodes keep no basis
 
     def __len__(self) -> int:
         return self._size
 
     def push(self, node: Node) -> None:
         self._size += 1
+        if self._basis_limit is not None and self._size > self._basis_limit:
+            if not self._without_bases:
+                self._drop_bases()
+                self._without_bases = True
+            node.basis = None
         key = next(self._counter)
         heapq.heappush(self._by_bound, (node.bound, -node.depth, key, node))
         if self._bound_every is not None:
@@ -128,6 +141,8 @@ class NodeQueue:
     def pop(self) -> Node:
         self._size -= 1
         self._pops += 1
+        if self._without_bases and self._size <= (self._basis_limit or 0) // 2:
+            self._without_bases = False
         by_bound = self._bound_every is None or self._pops % self._bound_every == 0
         heap = self._by_bound if by_bound else self._by_estimate
         self._drop_gone(heap)
@@ -154,8 +169,8 @@ class NodeQueue:
         self._size = len(keep)
         return before - self._size
 
-    def drop_bases(self) -> None:
-        """Forget stored warm starts (memory relief when the queue grows very large)."""
+    def _drop_bases(self) -> None:
+        """Forget the stored warm starts of every queued node (one walk of the queue)."""
         for entry in self._by_bound:
             entry[-1].basis = None
 
