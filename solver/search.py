@@ -89,7 +89,8 @@ class Search:
                                    None if self.nonlinear is None else self.nonlinear.nlp)
         self.queue = NodeQueue(
             _BOUND_EVERY if options.node_selection == "estimate" else None)
-        self.branching = ReliabilityBranching(self.lp, self.integer_cols, options)
+        self.branching = ReliabilityBranching(self.lp, self.integer_cols, options,
+                                              problem.logic_columns)
         incumbent_x = lambda: self.incumbent.x  # noqa: E731 - read live by the heuristics
         self.heuristics: list[PrimalHeuristic] = [
             SimpleRounding(problem),
