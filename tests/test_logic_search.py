@@ -267,3 +267,26 @@ def test_fixing_an_indicator_tightens_the_rows_it_switches():
         assert propagator.propagate(lower, upper, np.array([2]))
         np.testing.assert_allclose(lower[:2], expected_lower, atol=1e-4)
         np.testing.assert_allclose(upper[:2], expected_upper, atol=1e-4)
+
+
+@pytest.mark.parametrize("reformulation", ["bigm", "hull", "auto"])
+def test_fixing_a_compiled_disjunct_binary_moves_a_start_bound(reformulation):
+    """On the rows the reformulation writes for ``either(a + 4 <= b, b + 6 <= a)``, fixing
+    any one of its binaries either way tightens a bound of ``a`` or ``b`` (or empties the
+    domain), through the incremental propagation the nodes use."""
+    m = bw.Model()
+    a, b = m.continuous("a", 0, 50), m.continuous("b", 0, 50)
+    m.add(bw.either(a + 4 <= b, b + 6 <= a))
+    m.minimize(a + b)
+    problem = m.to_problem(reformulation)
+    propagator = ActivityPropagator(problem)
+    assert problem.logic_columns.size
+    for col in problem.logic_columns:
+        for value in (0.0, 1.0):
+            lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
+            lower[col] = upper[col] = value
+            if not propagator.propagate(lower, upper, np.array([col])):
+                continue
+            moved = ((lower[:2] > problem.col_lower[:2] + 1)
+                     | (upper[:2] < problem.col_upper[:2] - 1))
+            assert moved.any(), f"{problem.col_names[col]} = {value} implied nothing"
