@@ -48,6 +48,9 @@ class Problem:
     col_names: list[str] = field(default_factory=list)
     row_names: list[str] = field(default_factory=list)
     name: str = ""
+    #: Integer columns a reformulation created for the model's logic (indicators and
+    #: disjunct binaries): the search branches on them before other integers.
+    logic_columns: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __post_init__(self) -> None:
         n = len(self.c)
@@ -62,6 +65,7 @@ class Problem:
             self.Q = sp.csr_matrix(self.Q, dtype=float, shape=(n, n))
         self.sos1 = [np.asarray(members, dtype=np.int64) for members in self.sos1]
         self.sos2 = [np.asarray(members, dtype=np.int64) for members in self.sos2]
+        self.logic_columns = np.unique(np.asarray(self.logic_columns, dtype=np.int64))
         if not self.col_names:
             self.col_names = [f"x{j}" for j in range(n)]
         if not self.row_names:
@@ -95,6 +99,10 @@ class Problem:
         for members in self.sos1 + self.sos2:
             if members.ndim != 1 or members.size < 2 or members.min() < 0 or members.max() >= n:
                 raise ValueError("an SOS set needs at least two valid column indices")
+        logic = self.logic_columns
+        if logic.ndim != 1 or (logic.size and (logic.min() < 0 or logic.max() >= n
+                                               or not self.integrality[logic].all())):
+            raise ValueError("logic_columns must be indices of integer columns")
         for label, arr in (("c", self.c), ("A", self.A.data)):
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{label} has non-finite coefficients")

@@ -53,6 +53,9 @@ class Target:
         self.sos2: list[np.ndarray] = []
         #: Indicator expressions of reified conditions, shared by every use (indicator.py).
         self.literals: dict = {}
+        #: Integer columns created for the logic (hint starting with "_"): the search
+        #: branches on them first (Problem.logic_columns).
+        self.logic_columns: list[int] = []
         self._taken = set(self.names) | set(self.row_names)
         self._counter = 0
         #: Quadratic and nonlinear constraints, then the objective's epigraph row, each as
@@ -101,6 +104,8 @@ class Target:
         self._integral.append(np.full(count, integer))
         self.names += names
         self.bounds.extend(lower, upper, names)
+        if integer and hint.startswith("_"):
+            self.logic_columns += range(start, start + count)
         return np.arange(start, start + count)
 
     def binary(self, hint: str = "_b") -> LinExpr:
@@ -186,7 +191,7 @@ class Target:
             integrality=np.concatenate(self._integer), objective_offset=offset, Q=Q,
             maximize=self.model.maximize_objective, sos1=self.sos1, sos2=self.sos2,
             nonlinear=nonlinear, col_names=list(self.names), row_names=list(self.row_names),
-            name=self.model.name)
+            name=self.model.name, logic_columns=np.array(self.logic_columns, dtype=np.int64))
 
 
 def _slack(bound: float) -> float:

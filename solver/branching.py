@@ -73,10 +73,15 @@ class ReliabilityBranching:
     pseudocosts are not yet reliable are strong-branched first, which also finds children
     that are infeasible (and so domain reductions)."""
 
-    def __init__(self, lp: NodeLP, integer_cols: np.ndarray, options: SolveOptions) -> None:
+    def __init__(self, lp: NodeLP, integer_cols: np.ndarray, options: SolveOptions,
+                 logic_columns: np.ndarray | None = None) -> None:
         self.lp = lp
         self.integer_cols = integer_cols
         self.options = options
+        #: Columns preferred among the fractional ones (with ``options.logic_priority``).
+        self.preferred = np.zeros(lp.n, dtype=bool)
+        if options.logic_priority and logic_columns is not None:
+            self.preferred[logic_columns] = True
         self.pseudocosts = Pseudocosts(lp.n)
         self.strong_branchings = 0
         self.lp_iterations = 0
@@ -90,7 +95,11 @@ class ReliabilityBranching:
 
     def select(self, x: np.ndarray, objective: float, fractional: np.ndarray,
                cutoff: float, use_strong: bool = True) -> BranchDecision:
-        """Choose a branching column among ``fractional`` (indices into x)."""
+        """Choose a branching column among ``fractional`` (indices into x), among the
+        preferred (logic) ones when any of them is fractional."""
+        preferred = fractional[self.preferred[fractional]]
+        if preferred.size:
+            fractional = preferred
         frac = x[fractional] - np.floor(x[fractional])
         per_unit = self.pseudocosts.estimates(fractional)
         scores = product_score(per_unit[0] * frac, per_unit[1] * (1.0 - frac))

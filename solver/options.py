@@ -39,6 +39,9 @@ class SolveOptions:
     #: Run the feasibility pump at the root while there is no incumbent (finds one sooner,
     #: usually a poor one, which measured slower overall: off by default).
     feasibility_pump: bool = False
+    #: Branch on the reformulation's logic columns (Problem.logic_columns: indicators and
+    #: disjunct binaries) before any other fractional integer column.
+    logic_priority: bool = True
     #: Run the diving heuristic every this many nodes (0 switches it off).
     dive_frequency: int = 20
     #: Which open node to take when a plunge ends: the best bound ("bound") or the best

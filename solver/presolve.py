@@ -39,6 +39,7 @@ class Presolve:
         self.reduced: Problem | None = None
         if self.outcome == "reduced":
             self.reduced = from_highs_model(self.highs.getPresolvedLp(), name=problem.name)
+            self.reduced.logic_columns = _surviving_logic_columns(problem, self.reduced)
 
     def restore(self, x_reduced: np.ndarray) -> np.ndarray | None:
         """The original-space point of a reduced-space point (None if postsolve fails)."""
@@ -53,3 +54,14 @@ class Presolve:
             return None
         x = np.array(self.highs.getSolution().col_value, dtype=float)
         return x if x.shape == (self.original.n_cols,) else None
+
+
+def _surviving_logic_columns(original: Problem, reduced: Problem) -> np.ndarray:
+    """The reduced problem's columns that were logic columns of the original, found by
+    name (HiGHS keeps the names of the columns it keeps); none when names repeat."""
+    names = original.col_names
+    if not original.logic_columns.size or len(set(names)) != len(names):
+        return np.zeros(0, dtype=np.int64)
+    logic = {names[j] for j in original.logic_columns}
+    return np.array([j for j, name in enumerate(reduced.col_names)
+                     if name in logic and reduced.integrality[j]], dtype=np.int64)

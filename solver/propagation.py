@@ -38,18 +38,19 @@ class ActivityPropagator:
         self.tightenings = 0
 
     def propagate(self, lower: np.ndarray, upper: np.ndarray,
-                  changed: np.ndarray | None = None) -> bool:
+                  changed: np.ndarray | None = None, max_passes: int = _MAX_PASSES) -> bool:
         """Tighten ``lower``/``upper`` in place; False when the domain is proven empty.
 
         With ``changed`` (columns whose bounds moved since the domain was last
         propagated) only the rows those columns touch are looked at, then the rows of
         whatever they tighten, and so on. Only moved columns can cross, so only they are
-        checked (the caller hands in a domain with ``lower <= upper``).
+        checked (the caller hands in a domain with ``lower <= upper``). ``max_passes``
+        caps the sweeps (a heuristic that must detect chains of implications asks for more).
         """
         if self.vals.size == 0:
             return True
         entries = None if changed is None else self._entries_of_columns(changed)
-        for _ in range(_MAX_PASSES):
+        for _ in range(max_passes):
             if entries is not None and entries.size == 0:
                 break
             tightened = self._pass(lower, upper, entries)

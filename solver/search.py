@@ -29,6 +29,7 @@ from branchwise.solver.heuristics import (
 from branchwise.solver.incumbent import Incumbent
 from branchwise.solver.knapsack_cover import KnapsackCoverSeparator
 from branchwise.solver.log import SearchLog
+from branchwise.solver.logic_fixing import LogicFixing
 from branchwise.solver.lp import LPSolution, NodeLP
 from branchwise.solver.lp_nlp import IntegralAttempts, NonlinearSide, Verdict
 from branchwise.solver.mir import MIRSeparator
@@ -93,10 +94,12 @@ class Search:
         self.queue = NodeQueue(
             _BOUND_EVERY if options.node_selection == "estimate" else None,
             basis_limit=_MAX_NODES_WITH_BASIS)
-        self.branching = ReliabilityBranching(self.lp, self.integer_cols, options)
+        self.branching = ReliabilityBranching(self.lp, self.integer_cols, options,
+                                              problem.logic_columns)
         incumbent_x = lambda: self.incumbent.x  # noqa: E731 - read live by the heuristics
         self.heuristics: list[PrimalHeuristic] = [
             SimpleRounding(problem),
+            LogicFixing(problem, self.lp, self.integer_cols, self.deadline),
             FractionalDiving(self.lp, self.integer_cols, options.dive_frequency),
             Rens(problem, self.integer_cols, options, self.deadline),
             GuidedDiving(self.lp, self.integer_cols, options.dive_frequency, incumbent_x),
@@ -105,7 +108,7 @@ class Search:
         if problem.sos1 and (self.nonlinear is not None or self.lp.is_qp):
             self.heuristics.append(ScholtesHeuristic(problem, self.deadline))
         if options.feasibility_pump:
-            self.heuristics.insert(2, FeasibilityPump(problem, self.lp, self.integer_cols))
+            self.heuristics.insert(3, FeasibilityPump(problem, self.lp, self.integer_cols))
         self.separators = [GomorySeparator(problem.integrality), MIRSeparator(),
                            KnapsackCoverSeparator(), CliqueSeparator(problem)]
         self.propagator = ActivityPropagator(problem)
