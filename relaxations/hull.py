@@ -29,7 +29,7 @@ class HullPass:
     def accepts(self, item: Any, target: Target) -> bool:
         if not (isinstance(item, Requirement) and isinstance(item.condition, Or)):
             return False
-        disjuncts = [_conjunction(c) for c in item.condition.children]
+        disjuncts = [conjunction(c) for c in item.condition.children]
         if any(d is None for d in disjuncts):
             return False
         cols = _columns(disjuncts)
@@ -38,7 +38,7 @@ class HullPass:
         return choice.use_hull(target.options, len(disjuncts), len(cols), bounded)
 
     def apply(self, item: Requirement, target: Target) -> None:
-        disjuncts = [_conjunction(c) for c in item.condition.children]
+        disjuncts = [conjunction(c) for c in item.condition.children]
         cols = _columns(disjuncts)
         lower, upper = target.bounds.lower[cols], target.bounds.upper[cols]
         weights = [target.binary("_hull") for _ in disjuncts]
@@ -85,14 +85,14 @@ def _on_copies(e: LinExpr, mapping: dict[int, int]) -> LinExpr:
     return LinExpr(None, rows, np.zeros(1), ())
 
 
-def _conjunction(cond: Any) -> Disjunct | None:
+def conjunction(cond: Any) -> Disjunct | None:
     """The comparisons and literals of a conjunction, or None when it is anything else."""
     if isinstance(cond, Not):
         cond = negate(cond.child)
     if isinstance(cond, Literal) or (isinstance(cond, Constraint) and not cond.is_quadratic):
         return [cond]
     if isinstance(cond, And):
-        parts = [_conjunction(c) for c in cond.children]
+        parts = [conjunction(c) for c in cond.children]
         return None if any(p is None for p in parts) else [q for p in parts for q in p]
     return None
 
