@@ -33,7 +33,7 @@ class HullPass:
     def accepts(self, item: Any, target: Target) -> bool:
         if not (isinstance(item, Requirement) and isinstance(item.condition, Or)):
             return False
-        disjuncts = [_conjunction(c) for c in item.condition.children]
+        disjuncts = [conjunction(c) for c in item.condition.children]
         if any(d is None for d in disjuncts):
             return False
         cols = _columns(disjuncts)
@@ -46,7 +46,7 @@ class HullPass:
         if self._accepted is not None and self._accepted[0] is item:
             _, disjuncts, cols = self._accepted
         else:
-            disjuncts = [_conjunction(c) for c in item.condition.children]
+            disjuncts = [conjunction(c) for c in item.condition.children]
             cols = _columns(disjuncts)
         lower, upper = target.bounds.lower[cols], target.bounds.upper[cols]
         weights = target.new_column_indices(len(disjuncts), 0.0, 1.0, True, "_hull")
@@ -127,14 +127,14 @@ def _linking(cols: np.ndarray, copies: np.ndarray) -> Rows:
     return Rows(np.arange(0, (k + 1) * n + 1, k + 1), indices.astype(np.int64), data)
 
 
-def _conjunction(cond: Any) -> Disjunct | None:
+def conjunction(cond: Any) -> Disjunct | None:
     """The comparisons and literals of a conjunction, or None when it is anything else."""
     if isinstance(cond, Not):
         cond = negate(cond.child)
     if isinstance(cond, Literal) or (isinstance(cond, Constraint) and not cond.is_quadratic):
         return [cond]
     if isinstance(cond, And):
-        parts = [_conjunction(c) for c in cond.children]
+        parts = [conjunction(c) for c in cond.children]
         return None if any(p is None for p in parts) else [q for p in parts for q in p]
     return None
 

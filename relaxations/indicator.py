@@ -16,6 +16,8 @@ from branchwise.expr import Constraint, LinExpr, quicksum
 from branchwise.logic import And, Complements, Count, Literal, Not, Or, negate
 from branchwise.relaxations.atoms import le_rows
 from branchwise.relaxations.bigm import imply_le
+from branchwise.relaxations.domain import Domain, literal_row
+from branchwise.relaxations.hull import conjunction
 from branchwise.relaxations.requirement import Requirement
 from branchwise.relaxations.target import Target
 
@@ -59,8 +61,47 @@ def _imply_or(target: Target, cond: Or, delta: LinExpr, what: str) -> None:
             if isinstance(lit, Literal):
                 imply(target, other, 1 - lit.expression(), what)
                 return
+        _either_two(target, first, second, what)
+        return
     chosen = quicksum(literal(target, c, "+", what) for c in cond.children)
     target.add_row(chosen - delta, lower=0.0, hint="_or")
+
+
+def _either_two(target: Target, first: Any, second: Any, what: str) -> None:
+    """A required two-term disjunction with one binary ``y``: ``y = 1`` switches the first
+    side on, ``1 - y`` the second. Where a side is a linear conjunction, each of its rows
+    gets the M proven over the *other* side's domain (the only place it is switched off)."""
+    y = target.binary("_either")
+    sides = [(first, y), (second, 1 - y)]
+    rows = [_side_rows(target, c) for c in (first, second)]
+    for k, (side, on) in enumerate(sides):
+        if rows[k] is None:
+            imply(target, side, on, what)
+            continue
+        other_rows, other_literals = rows[1 - k] or ([], [])
+        other = Domain(target.bounds, other_rows + [literal_row(lit.column, lit.positive)
+                                                    for lit in other_literals])
+        for e in rows[k][0]:
+            m = other.upper(e)
+            if m <= 0:
+                target.add_row(e, upper=0.0, hint="_either")  # holds on both sides
+            else:
+                imply_le(target, e, on, what, when_off=m)
+        for lit in rows[k][1]:
+            imply(target, lit, on, what)
+
+
+def _side_rows(target: Target, cond: Any) -> tuple[list[LinExpr], list[Literal]] | None:
+    """The rows ``e <= 0`` and literals of a linear conjunction, or None for anything else."""
+    parts = conjunction(cond)
+    if parts is None:
+        return None
+    rows: list[LinExpr] = []
+    literals = [p for p in parts if isinstance(p, Literal)]
+    for p in parts:
+        if isinstance(p, Constraint):
+            rows += le_rows(p, target.integral, target.options.strict_gap)
+    return rows, literals
 
 
 def _imply_count(target: Target, cond: Count, delta: LinExpr, what: str) -> None:
