@@ -28,7 +28,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> SolveReport:
     BLAS runs on ``options.threads`` threads meanwhile: the engine's matrices are small,
     and a multi-threaded BLAS on them was measured 25-40x slower in the NLP subsolver on a
     loaded 2-core machine."""
-    options = options or SolveOptions()
+    options = (options or SolveOptions()).started()
     with _blas_threads().limit(limits=options.threads, user_api="blas"):
         return _solve(problem, options)
 
@@ -41,7 +41,7 @@ def _blas_threads() -> ThreadpoolController:
 
 def _solve(problem: Problem, options: SolveOptions) -> SolveReport:
     if problem.objective_over_binaries() and not problem.convex_objective:
-        return _with_columns_dropped(problem, solve(linearize_binary_objective(problem), options))
+        return _with_columns_dropped(problem, _solve(linearize_binary_objective(problem), options))
     problem = merge_row_blocks(problem)
     nonconvex = problem.nonconvex_parts() if options.nonconvex == "error" else []
     if nonconvex:
@@ -112,7 +112,7 @@ def _objective_goes_to_a_row(problem: Problem, options: SolveOptions) -> bool:
 
 def _with_objective_row(problem: Problem, options: SolveOptions) -> SolveReport:
     """Solve with the quadratic objective as an epigraph row, then drop its column."""
-    return _with_columns_dropped(problem, solve(objective_as_row(problem), options))
+    return _with_columns_dropped(problem, _solve(objective_as_row(problem), options))
 
 
 def _with_columns_dropped(problem: Problem, report: SolveReport) -> SolveReport:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from branchwise.deadline import Deadline
 from branchwise.tolerances import ABSOLUTE_GAP, RELATIVE_GAP
@@ -61,6 +61,10 @@ class SolveOptions:
     #: still violates a row after the cut rounds, and linearise at its optimum (an NLP
     #: bound per node instead of outer approximation alone).
     node_nlp: bool = False
+    #: When the time limit runs out. Set from ``time_limit`` here and again by
+    #: :meth:`started`, which every solve calls first: options built once and reused (a
+    #: module constant, a loop) give each solve its whole limit, however long ago they were
+    #: made.
     deadline: Deadline = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -82,3 +86,7 @@ class SolveOptions:
             raise ValueError("nonconvex must be 'error' or 'heuristic'")
         if self.quadratic_objective not in ("qp", "outer"):
             raise ValueError("quadratic_objective must be 'qp' or 'outer'")
+
+    def started(self) -> SolveOptions:
+        """A copy of these options whose time limit counts from now."""
+        return replace(self)

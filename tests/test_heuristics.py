@@ -64,7 +64,7 @@ def mip(name: str) -> Problem:
 
 def root(problem: Problem) -> Root:
     """Solve the root LP of ``problem`` as the search does before its heuristics."""
-    search = Search(problem, OPTIONS)
+    search = Search(problem, OPTIONS.started())
     search.lp.set_bounds(search.root_lower, search.root_upper)
     result = search.lp.solve()
     assert result.status == "optimal"
