@@ -2,8 +2,8 @@
 
 It lives outside the ``branchwise`` package on purpose: importing the package (numpy, scipy,
 highspy) takes about a second, and an interrupt in that second must end in one line on
-stderr, not in a traceback. This module imports only the standard library, installs the
-handlers first, then imports :mod:`branchwise.cli`.
+stderr, not in a traceback (nor in a hang). This module imports only the standard library,
+records any stop signal that comes while :mod:`branchwise.cli` imports, and acts on it after.
 
 SIGINT and SIGTERM both raise :class:`Interrupted` (a ``KeyboardInterrupt``), so the search,
 which catches ``KeyboardInterrupt``, stops and still returns its result either way. A signal
@@ -15,12 +15,15 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
 #: The signals the command treats as a request to stop.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+#: Stop signals that arrived while the package imported, in order (see :func:`main`).
+_received_while_starting: list[int] = []
 
 
 class Interrupted(KeyboardInterrupt):
@@ -33,9 +36,7 @@ class Interrupted(KeyboardInterrupt):
 
 def catch_stop_signals() -> None:
     """Make SIGINT and SIGTERM raise :class:`Interrupted`, unless they are ignored."""
-    for signum in STOP_SIGNALS:
-        if signal.getsignal(signum) is not signal.SIG_IGN:
-            signal.signal(signum, _raise_interrupted)
+    _handle_stop_signals(_raise_interrupted)
 
 
 @contextmanager
@@ -75,14 +76,32 @@ def interrupted_message(interrupt: KeyboardInterrupt, when: str) -> str:
 
 
 def main() -> int:
-    """Run the command; an interrupt while the package is still importing is one line."""
-    catch_stop_signals()
-    try:
-        from branchwise.cli import main as run
-    except KeyboardInterrupt as interrupt:
+    """Run the command; a stop signal while the package is still importing is one line.
+
+    During the import a signal is only recorded, and acted on once the import is over: an
+    exception raised inside the import machinery can leave a module lock held (the process
+    then hangs), and C code can turn it into another error (numpy reports an interrupt while
+    loading its core as an ``ImportError``). The import takes about a second.
+    """
+    _handle_stop_signals(_record_while_starting)
+    from branchwise.cli import main as run
+    if _received_while_starting:
+        interrupt = Interrupted(_received_while_starting[0])
         print(interrupted_message(interrupt, "while starting"), file=sys.stderr)
         return interrupted_status(interrupt)
+    catch_stop_signals()
     return run()
+
+
+def _handle_stop_signals(handler: Callable[[int, FrameType | None], None]) -> None:
+    """Let ``handler`` take SIGINT and SIGTERM, except a signal the parent set to be ignored."""
+    for signum in STOP_SIGNALS:
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, handler)
+
+
+def _record_while_starting(signum: int, frame: FrameType | None) -> None:
+    _received_while_starting.append(signum)
 
 
 def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
