@@ -288,8 +288,9 @@ def test_huge_bounds_in_a_model_file_read_as_in_an_mps_file(tmp_path, sense, sta
         f"model.add(x + y <= 1e29)\nmodel.{sense}(x + y)\n")
     (tmp_path / "huge.mps").write_text(
         f"NAME huge\nOBJSENSE\n    {'MAX' if sense == 'maximize' else 'MIN'}\nROWS\n N obj\n"
-        " L c\nCOLUMNS\n    MARKER 'MARKER' 'INTORG'\n    x obj 1 c 1\n    MARKER 'MARKER' 'INTEND'\n"
-        "    y obj 1 c 1\nRHS\n    rhs c 1e29\nBOUNDS\n LO bnd x 2\n UP bnd x 1e30\n"
+        " L c\nCOLUMNS\n    MARKER 'MARKER' 'INTORG'\n    x obj 1 c 1\n"
+        "    MARKER 'MARKER' 'INTEND'\n    y obj 1 c 1\nRHS\n    rhs c 1e29\nBOUNDS\n"
+        " LO bnd x 2\n UP bnd x 1e30\n"
         " UP bnd y 1e25\nENDATA\n")
     from_py, from_mps = solve_json(tmp_path / "huge.py"), solve_json(tmp_path / "huge.mps")
     assert from_py["status"] == from_mps["status"] == status
