@@ -13,6 +13,7 @@ from branchwise.problem import Problem
 from branchwise.smooth import NONCONVEX_ADVICE, NonconvexError
 from branchwise.solver.binary_products import linearize_binary_objective
 from branchwise.solver.epigraph import objective_as_row
+from branchwise.solver.highs_session import release_scheduler
 from branchwise.solver.merge_rows import merge_row_blocks
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.presolve import Presolve
@@ -27,10 +28,14 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> SolveReport:
 
     BLAS runs on ``options.threads`` threads meanwhile: the engine's matrices are small,
     and a multi-threaded BLAS on them was measured 25-40x slower in the NLP subsolver on a
-    loaded 2-core machine."""
+    loaded 2-core machine. HiGHS's thread scheduler is released afterwards, so highspy
+    code of the caller's in the same process can choose its own thread count."""
     options = (options or SolveOptions()).started()
-    with _blas_threads().limit(limits=options.threads, user_api="blas"):
-        return _solve(problem, options)
+    try:
+        with _blas_threads().limit(limits=options.threads, user_api="blas"):
+            return _solve(problem, options)
+    finally:
+        release_scheduler()
 
 
 @functools.cache

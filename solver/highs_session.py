@@ -1,8 +1,12 @@
-"""The one place that creates ``highspy.Highs`` objects, so none of them ever writes to stdout.
+"""The one place that creates ``highspy.Highs`` objects and handles HiGHS's process state.
 
 The first ``Highs()`` in a process prints a copyright banner on file descriptor 1 before any
 option can be set; ``branchwise solve --json`` must keep stdout one clean JSON object, so that
 first construction happens with fd 1 pointed at the null device.
+
+HiGHS keeps one thread scheduler per process, sized by the first run that needs one; a later
+run asking for another ``threads`` count fails. :func:`release_scheduler` ends each solve so
+the user's own highspy code afterwards sizes it as if branchwise had never run.
 """
 
 from __future__ import annotations
@@ -47,3 +51,9 @@ def _construct_with_stdout_closed() -> highspy.Highs:
         os.dup2(saved, 1)
         os.close(saved)
         os.close(devnull)
+
+
+def release_scheduler() -> None:
+    """Shut HiGHS's process-wide thread scheduler down (the next run that needs one starts a
+    new one with its own ``threads`` option). Blocking: its workers have stopped on return."""
+    highspy.Highs.resetGlobalScheduler(True)

@@ -185,6 +185,40 @@ def test_first_highs_prints_no_banner_on_stdout():
     assert run.stdout == "clean\n"
 
 
+#: Solves a MILP with branchwise, then HiGHS itself with ``threads`` = 1, then 2, a solve
+#: in between: each must run as in a process where branchwise never ran.
+USER_HIGHS_AFTER_A_SOLVE = """
+import highspy
+import branchwise as bw
+
+def user_model_status(threads):
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", threads)
+    h.addVar(0, 10)
+    h.changeColCost(0, -1)
+    h.changeColIntegrality(0, highspy.HighsVarType.kInteger)
+    return h.run(), h.getModelStatus()
+
+m = bw.Model()
+x = m.integer("x", 0, 10, shape=3)
+m.add(x[0] + 2 * x[1] + 3 * x[2] <= 7)
+m.maximize(x[0] + 3 * x[1] + 2 * x[2])
+for threads in (1, 2):
+    assert m.solve().objective == 10.0
+    print(threads, *user_model_status(threads))
+"""
+
+
+def test_users_own_highs_runs_after_a_solve_with_any_thread_count():
+    # HiGHS sizes one thread scheduler per process; a user's threads=1 model used to fail
+    # (kError) after branchwise's solve had left it at the machine's default.
+    run = subprocess.run([sys.executable, "-c", USER_HIGHS_AFTER_A_SOLVE],
+                         capture_output=True, text=True, check=True)
+    assert run.stdout.splitlines() == [f"{threads} HighsStatus.kOk HighsModelStatus.kOptimal"
+                                       for threads in (1, 2)]
+
+
 def report(x, objective, status="optimal") -> SolveReport:
     """A finished search's report, as the engine would hand it over."""
     return SolveReport(status=status, x=x, objective=objective, bound=objective or -np.inf,
