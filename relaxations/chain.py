@@ -21,6 +21,7 @@ from branchwise.relaxations.choice import Options
 from branchwise.relaxations.complementarity import ComplementarityPass
 from branchwise.relaxations.conditional import IfThenElsePass
 from branchwise.relaxations.convexity import analyse
+from branchwise.relaxations.decision_tree import group_decision_trees
 from branchwise.relaxations.epigraph_equality import relax_epigraph_equalities
 from branchwise.relaxations.hull import HullPass
 from branchwise.relaxations.indicator import IndicatorPass
@@ -31,6 +32,7 @@ from branchwise.relaxations.semicontinuous import SemicontinuousPass
 from branchwise.relaxations.sos import SOSPass
 from branchwise.relaxations.steps import StepsPass
 from branchwise.relaxations.target import Target
+from branchwise.relaxations.tree_formulation import DecisionTreePass
 
 if TYPE_CHECKING:
     from branchwise.model import Model
@@ -59,8 +61,8 @@ class Chain:
 def default_chain() -> Chain:
     """Every construct's pass; the hull comes before the indicator pass it refines."""
     return Chain([SemicontinuousPass(), SOSPass(), ComplementarityPass(), HullPass(),
-                  IndicatorPass(), LinearizePass(), IfThenElsePass(), PiecewisePass(),
-                  StepsPass()])
+                  IndicatorPass(), LinearizePass(), DecisionTreePass(), IfThenElsePass(),
+                  PiecewisePass(), StepsPass()])
 
 
 @dataclass
@@ -92,10 +94,12 @@ def reformulate(model: Model, mode: str = "auto", native_sos: bool = True,
     (a part of a reformulation is no problem to solve)."""
     options = Options(mode, native_sos, model.strict_gap, obbt)
     used, relaxed = analyse(model)
+    lowered, absorbed = group_decision_trees(model, used)
     semicontinuous = model.semicontinuous_columns()
-    items = [*semicontinuous, *model.sos_sets, *requirements(model), *used]
+    items = [*semicontinuous, *model.sos_sets, *requirements(model), *lowered]
     bounds = model_bounds(model, used, lp, obbt, propagate=bool(items), deadline=deadline)
-    target = Target(model, bounds, options, used, relaxed)
+    target = Target(model, bounds, options, [d for d in used if d.column not in absorbed],
+                    relaxed)
     chain = default_chain()
     records = []
     for item in items:

@@ -53,6 +53,8 @@ LARGE_M_RATIO = 1e4
 HULL_MAX_DISJUNCTS = 3
 #: ... over at most this many variables (the hull copies each of them once per disjunct).
 HULL_MAX_COLUMNS = 10
+#: In "auto", a decision tree whose leaves read at most this many forms gets their hull.
+TREE_HULL_MAX_FORMS = 3
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,13 @@ def use_hull(options: Options, disjuncts: int, columns: int, bounded: bool) -> b
         return bounded
     return (options.mode == "auto" and bounded and 2 < disjuncts <= HULL_MAX_DISJUNCTS
             and columns <= HULL_MAX_COLUMNS)
+
+
+def tree_uses_hull(options: Options, forms: int, bounded: bool) -> bool:
+    """Whether a decision tree's leaves get their hull in form space (else big-M)."""
+    if options.mode == "hull":
+        return bounded
+    return options.mode == "auto" and bounded and forms <= TREE_HULL_MAX_FORMS
 
 
 def scale(coefficients: list[float], constant: float) -> float:

@@ -59,7 +59,7 @@ def analyse(model: Model) -> tuple[list[Definition], dict[Definition, str]]:
                 down[coef.col[grows]] = False
                 up[coef.col[~grows]] = False
         if isinstance(d, IfThenElse):
-            cols = _condition_columns(d.cond)
+            cols = condition_columns(d.cond)
             used[cols] = True
             up[cols] = down[cols] = False
     return [d for d in model.definitions if used[d.column]], relaxed
@@ -114,7 +114,7 @@ def _row(row: Rows, lower: float, upper: float, used: np.ndarray, up: np.ndarray
 
 def _fixed_columns(model: Model) -> list[np.ndarray]:
     """Columns that must keep their exact value: in conditions, SOS sets, semicontinuous."""
-    found = [_condition_columns(c) for c in model.conditions
+    found = [condition_columns(c) for c in model.conditions
              if not isinstance(c, (Constraint, And))]
     stack = [c for c in model.conditions if isinstance(c, And)]
     while stack:
@@ -122,13 +122,13 @@ def _fixed_columns(model: Model) -> list[np.ndarray]:
             if isinstance(child, And):
                 stack.append(child)
             elif not isinstance(child, Constraint):
-                found.append(_condition_columns(child))
+                found.append(condition_columns(child))
     found += [s.columns for s in model.sos_sets]
     found += [np.array([s.column]) for s in model.semicontinuous_columns()]
     return found
 
 
-def _condition_columns(cond) -> np.ndarray:
+def condition_columns(cond) -> np.ndarray:
     """Every column a condition reads (repeats possible)."""
     cols: list[int] = []
     for leaf in leaves(cond):

@@ -63,6 +63,9 @@ class Target:
         self.smooth: list[tuple[Constraint, list[str]]] = [
             (c, indexed_names(c.name, c.shape)) for c in model.nonlinear_constraints]
         self._taken |= {name for _, names in self.smooth for name in names}
+        #: (column, expression): the objective's coefficient on the column moves onto the
+        #: expression (the column is fixed at 0; see :meth:`move_objective_term`).
+        self._objective_moves: list[tuple[int, LinExpr]] = []
         #: The epigraph column and row of a nonlinear objective (None otherwise).
         self.objective_column: int | None = None
         self.objective_row: str | None = None
@@ -139,6 +142,13 @@ class Target:
         self.add_row(LinExpr(None, constraint.body.rows, np.zeros(1), ()), float(lower[0]),
                      float(upper[0]), hint)
 
+    def move_objective_term(self, j: int, expr: LinExpr) -> None:
+        """Put ``expr`` in the objective where model column ``j`` is, instead of a row
+        ``x_j = expr``: for a derived column read only by the objective. The column is
+        fixed at 0; its value is recomputed from its definition when mapped back."""
+        self._lower[0][j] = self._upper[0][j] = 0.0
+        self._objective_moves.append((j, expr))
+
     def add_sos(self, kind: str, members: list[int]) -> None:
         (self.sos1 if kind == "sos1" else self.sos2).append(np.asarray(members, np.int64))
 
@@ -177,6 +187,10 @@ class Target:
         lower, upper = np.concatenate(self._lower), np.concatenate(self._upper)
         if self.objective_column is None:
             c, offset, Q = self.model.objective_arrays(n)  # noqa: N806
+            for j, expr in self._objective_moves:
+                weight, c[j] = c[j], 0.0
+                np.add.at(c, expr.rows.indices, weight * expr.rows.data)
+                offset += weight * float(expr.const[0])
         else:
             c, offset, Q = np.zeros(n), 0.0, None  # noqa: N806
             c[self.objective_column] = 1.0

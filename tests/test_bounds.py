@@ -80,11 +80,11 @@ def test_if_then_else_m_is_the_interval_of_a_minus_b():
     name = p.col_names[v.index]
     # a - b = x - y lies in [-3, 12]: the four rows carry 12 (above) and 3 (below)
     got = sorted((round(r[0][name]), sorted(abs(c) for k, c in r[0].items() if k.startswith(
-        "_ind"))[0]) for r in big_m_rows(p) if name in r[0])
+        "_leaf"))[0]) for r in big_m_rows(p) if name in r[0])
     assert got == [(-1, 3.0), (-1, 12.0), (1, 3.0), (1, 12.0)]
-    # n >= 2 both ways, n in [0, 5]: 2 - n <= 2 (1 - d) and n - 1 <= 4 d
-    atom = sorted(abs(c) for r in big_m_rows(p) if "n" in r[0] and name not in r[0]
-                  for k, c in r[0].items() if k.startswith("_ind"))
+    # n >= 2 on one leaf, n <= 1 on the other, n in [0, 5]: n >= 2 d and n <= 1 + 4 d
+    atom = sorted(abs(c) for r in rows_of(p).values() if "n" in r[0] and name not in r[0]
+                  for k, c in r[0].items() if k.startswith("_leaf"))
     assert atom == [2.0, 4.0]
 
 
