@@ -88,45 +88,55 @@ def conditions(draw, depth: int = 2) -> tuple:
 
 # --- the same tree in branchwise, and on numpy arrays ---------------------------------------
 
-def build(node: tuple, v: dict):
+def build(node: tuple, v: dict, memo: dict | None = None):
     """The tree as branchwise expressions and conditions (``v``: the model's variables);
-    with plain numbers in ``v`` the very same calls compute plain values."""
+    with plain numbers in ``v`` the very same calls compute plain values. With ``memo``, a
+    node object met again is built once (its derived columns and conditions shared, as an
+    ``@bw.program`` shares a condition that several branches test)."""
+    if memo is None:
+        return _build(node, v, lambda child: build(child, v))
+    if id(node) not in memo:
+        memo[id(node)] = _build(node, v, lambda child: build(child, v, memo))
+    return memo[id(node)]
+
+
+def _build(node: tuple, v: dict, sub):
     kind = node[0]
     if kind == "leaf":
         _, a, b, c, d = node
         return a * v["n1"] + b * v["n2"] + c * v["y"] + d
     if kind == "abs":
-        return abs(build(node[1], v))
+        return abs(sub(node[1]))
     if kind in ("max", "min"):
         fn = bw.max if kind == "max" else bw.min
-        return fn(build(node[1], v), build(node[2], v))
+        return fn(sub(node[1]), sub(node[2]))
     if kind == "neg":
-        return -build(node[1], v)
+        return -sub(node[1])
     if kind == "shift":
-        return build(node[1], v) + node[2]
+        return sub(node[1]) + node[2]
     if kind == "ite":
-        return bw.if_then_else(build(node[1], v), build(node[2], v), build(node[3], v))
+        return bw.if_then_else(sub(node[1]), sub(node[2]), sub(node[3]))
     if kind == "steps":
-        return bw.steps(build(node[1], v), node[2], node[3])
+        return bw.steps(sub(node[1]), node[2], node[3])
     if kind == "pw":
-        return bw.piecewise(build(node[1], v), node[2], node[3])
+        return bw.piecewise(sub(node[1]), node[2], node[3])
     if kind == "cmp":
-        a, b = build(node[1], v), build(node[3], v)
+        a, b = sub(node[1]), sub(node[3])
         return {"<=": a <= b, ">=": a >= b, "<": a < b, ">": a > b, "==": a == b}[node[2]]
     if kind == "lit":
         if isinstance(v["b"], float):
             return (v["b"] > 0.5) == node[1]
         return v["b"] if node[1] else ~v["b"]
     if kind == "and":
-        return build(node[1], v) & build(node[2], v)
+        return sub(node[1]) & sub(node[2])
     if kind == "or":
-        return build(node[1], v) | build(node[2], v)
+        return sub(node[1]) | sub(node[2])
     if kind == "not":
-        return not_(build(node[1], v))  # ~ on a plain bool is bitwise; not_ folds it
+        return not_(sub(node[1]))  # ~ on a plain bool is bitwise; not_ folds it
     if kind in ("implies", "iff", "xor"):
-        return getattr(bw, kind)(build(node[1], v), build(node[2], v))
+        return getattr(bw, kind)(sub(node[1]), sub(node[2]))
     _, how, k, items = node
-    return getattr(bw, how)(k, [build(c, v) for c in items])
+    return getattr(bw, how)(k, [sub(c) for c in items])
 
 
 def evaluate(node: tuple, p: dict) -> np.ndarray:

@@ -1,0 +1,193 @@
+"""Nests of if_then_else compiled as one disjunction over their decision tree's leaves
+(relaxations/decision_tree.py, tree_formulation.py): the optimum against brute force on
+small domains, in every reformulation mode, with conditions and subtrees shared between
+nodes the way an ``@bw.program`` shares them, and strict comparisons; the purchasing
+rule against its hand model; absorbed columns and their values."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import branchwise as bw
+from branchwise.relaxations.convexity import analyse
+from branchwise.relaxations.decision_tree import DecisionTree, group_decision_trees
+from tests import yardsticks
+from tests.test_logic_brute_force import brute_force, build, conditions, expressions
+from tests.test_logic_formulations import _root_bound
+
+CHAIN_OPS = ("<", "<=", ">", ">=")
+
+
+@st.composite
+def chains(draw) -> tuple:
+    """An if/elif chain on one leaf: ``if e OP c1: v1 elif e OP c2: v2 ... else: vk``."""
+    e = draw(expressions(0))
+    cuts = sorted(draw(st.sets(st.sampled_from([-2, -1, 0, 1, 2]), min_size=1, max_size=3)))
+    if draw(st.booleans()):
+        cuts.reverse()
+    values = [draw(expressions(0)) for _ in range(len(cuts) + 1)]
+    node = values[-1]
+    for cut, value in zip(reversed(cuts), reversed(values[:-1]), strict=False):
+        node = ("ite", ("cmp", e, draw(st.sampled_from(CHAIN_OPS)), ("leaf", 0, 0, 0, cut)),
+                value, node)
+    return node
+
+
+@st.composite
+def nests(draw, depth: int = 3) -> tuple:
+    """A nest of if_then_else whose conditions and leaves are often the very same objects
+    in several nodes (a condition re-tested below itself, a value in two branches)."""
+    tested = [draw(conditions(1)) for _ in range(2)]
+    values = [draw(expressions(0)) for _ in range(2)]
+
+    def node(d: int) -> tuple:
+        pick = draw(st.integers(0, 5))
+        if d == 0 or pick == 0:
+            return draw(st.sampled_from(values)) if draw(st.booleans()) else \
+                draw(expressions(0))
+        if pick == 1:
+            return draw(chains())
+        cond = draw(st.sampled_from(tested)) if draw(st.booleans()) else draw(conditions(1))
+        a, b = node(d - 1), node(d - 1)
+        if draw(st.booleans()):
+            a = ("shift", a, draw(st.integers(-2, 2)))
+        return ("ite", cond, a, b)
+
+    return node(depth)
+
+
+def subtrees(node: tuple) -> list[tuple]:
+    """The if_then_else nodes below ``node`` (the node objects themselves)."""
+    found = []
+    for child in node[1:]:
+        if isinstance(child, tuple) and child and child[0] == "ite":
+            found += [child, *subtrees(child)]
+    return found
+
+
+@st.composite
+def models(draw) -> tuple:
+    """The nest in the objective, sometimes with one of its own subtrees read again (no
+    longer absorbable) and sometimes compared in a requirement (its root read by a row)."""
+    tree = draw(nests())
+    objective = tree
+    inner = subtrees(tree)
+    if inner and draw(st.booleans()):
+        objective = ("max", tree, ("shift", draw(st.sampled_from(inner)), 1))
+    requirements = [draw(conditions(1))]
+    if draw(st.booleans()):
+        requirements.append(("cmp", tree, draw(st.sampled_from(CHAIN_OPS)),
+                             draw(expressions(0))))
+    coefs = tuple(draw(st.integers(-2, 2)) for _ in range(4))
+    return objective, requirements, coefs, draw(st.booleans())
+
+
+def solve(objective, requirements, coefs, maximize, mode):
+    """The model's optimum (None if infeasible) and whether it verified; every node
+    built once, so shared nodes are shared columns and conditions."""
+    m = bw.Model()
+    v = {"n1": m.integer("n1", -2, 2), "n2": m.integer("n2", -2, 2), "b": m.binary("b"),
+         "y": m.continuous("y", -2, 2)}
+    memo: dict = {}
+    for r in requirements:
+        cond = build(r, v, memo)
+        if isinstance(cond, bool):
+            if not cond:
+                return None, True
+            continue
+        m.add(cond)
+    expr = (build(objective, v, memo) + coefs[0] * v["n1"] + coefs[1] * v["n2"]
+            + coefs[2] * v["y"] + coefs[3] * v["b"])
+    (m.maximize if maximize else m.minimize)(expr)
+    res = m.solve(reformulation=mode, time_limit=60)
+    if res.status == "infeasible":
+        return None, True
+    assert res.status == "optimal", res
+    return res.objective, res.verified
+
+
+@settings(max_examples=80, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(models(), st.sampled_from(["auto", "bigm", "hull", "sos"]))
+def test_nested_if_then_else_optimum_equals_brute_force(model, mode):
+    objective, requirements, coefs, maximize = model
+    expected = brute_force(objective, requirements, coefs, maximize)
+    found, verified = solve(objective, requirements, coefs, maximize, mode)
+    if expected is None:
+        assert found is None, f"model found {found} where brute force finds nothing"
+        return
+    assert found is not None, f"model infeasible, brute force finds {expected}"
+    assert verified
+    assert math.isclose(found, expected, abs_tol=1e-4), (found, expected)
+
+
+def test_purchasing_rule_is_as_small_and_tight_as_the_hand_model():
+    hand = yardsticks.purchasing_hand().to_problem(native_sos=False)
+    for mode in ("auto", "hull"):
+        compiled = yardsticks.purchasing_program().to_problem(mode, native_sos=False)
+        rows, cols = live_size(compiled)
+        hand_rows, hand_cols = live_size(hand)
+        assert rows <= 1.2 * hand_rows and cols <= 1.2 * hand_cols, (mode, rows, cols)
+        assert _root_bound(compiled) >= _root_bound(hand) - 1e-6
+    program, by_hand = (yardsticks.purchasing_program().solve(), yardsticks.purchasing_hand(
+        ).solve())
+    assert program.status == by_hand.status == "optimal"
+    assert math.isclose(program.objective, by_hand.objective, rel_tol=1e-6)
+
+
+def live_size(problem: bw.Problem) -> tuple[int, int]:
+    """Rows, and columns that take part (an entry in a row or the objective, or a range):
+    a derived column absorbed into a tree stays in the problem fixed at 0, with no entry."""
+    entries = np.diff(problem.A.tocsc().indptr) > 0
+    live = entries | (problem.c != 0) | (problem.col_lower != problem.col_upper)
+    return problem.n_rows, int(live.sum())
+
+
+@bw.program
+def tiered(q):
+    if q <= 0:
+        return 0.0
+    if q < 10:
+        return 5 + 2 * q
+    elif q < 20:
+        return 5 + 1.5 * q
+    return 5 + q
+
+
+def test_an_if_elif_chain_is_one_tree_with_its_inner_columns_absorbed():
+    m = bw.Model()
+    q = m.continuous("q", 0, 30)
+    m.minimize(tiered(q) - 0.9 * q)
+    used, _ = analyse(m)
+    items, absorbed = group_decision_trees(m, used)
+    trees = [i for i in items if isinstance(i, DecisionTree)]
+    assert len(trees) == 1 and trees[0].objective_only
+    assert absorbed == {d.column for d in m.definitions} - {trees[0].root.column}
+    # The leaves that bounds allow: q == 0, 0 < q < 10, 10 <= q < 20, q >= 20.
+    problem = m.to_problem()
+    assert int(np.count_nonzero(problem.integrality)) == 3  # q == 0 needs no binary
+    res = m.solve()
+    assert res.status == "optimal" and res.verified
+    best = min((tiered(v) - 0.9 * v, v) for v in [0.0, 1e-5, 9.99999, 10.0, 19.99999,
+                                                  20.0, 30.0])
+    assert math.isclose(res.objective, best[0], abs_tol=1e-6)
+    assert math.isclose(res[q], best[1], abs_tol=1e-4)
+
+
+def test_a_nested_column_read_elsewhere_keeps_its_own_rows():
+    m = bw.Model()
+    q = m.continuous("q", 0, 30)
+    inner = bw.if_then_else(q <= 5, q, 2 * q)
+    outer = bw.if_then_else(q >= 10, inner + 1, 3 - q)
+    m.add(inner <= 40)  # read by a constraint: not absorbed
+    m.maximize(outer)
+    used, _ = analyse(m)
+    _, absorbed = group_decision_trees(m, used)
+    assert absorbed == set()
+    res = m.solve()
+    assert res.status == "optimal" and res.verified
+    assert math.isclose(res.objective, 41.0, abs_tol=1e-6)  # q = 20: 2q + 1
