@@ -7,6 +7,11 @@ positive coefficient, the small side of a ``<=`` row, an operand of another rela
 is the epigraph ("up") of a convex function; concave ones (min) relax "down". Anything
 else (an equality, a condition, an if_then_else, a quadratic objective term) needs the
 exact rows. A derived column used nowhere is not lowered at all.
+
+An ``if_then_else`` has no convexity of its own, but where only one side of its value
+matters it is recorded with that side too: its decision tree (:mod:`.tree_formulation`)
+is relaxed when its leaves turn out to form a convex (concave) function of one form.
+Its operands stay exact either way.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ def analyse(model: Model) -> tuple[list[Definition], dict[Definition, str]]:
             continue
         side = ("up" if d.convexity == "convex" and up[d.column] else
                 "down" if d.convexity == "concave" and down[d.column] else None)
+        if isinstance(d, IfThenElse):  # its tree decides whether its shape allows it
+            side = "up" if up[d.column] else "down" if down[d.column] else None
         if side is not None:
             relaxed[d] = side
         for k, operand in enumerate(d.operands):

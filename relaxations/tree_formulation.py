@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from branchwise.expr import Constraint, LinExpr, Rows, quicksum
+from branchwise.expr import Constraint, LinExpr, Rows, integral_terms, quicksum
 from branchwise.relaxations import choice
 from branchwise.relaxations.atoms import le_rows
 from branchwise.relaxations.bigm import imply_le
@@ -89,9 +89,17 @@ class DecisionTreePass:
         if not shapes:  # no leaf is possible within the bounds: the model is infeasible
             target.add_row(LinExpr.constant(1.0), upper=0.0, hint="_tree")
             return tree, [], []
+        y = _Value(tree, target)
+        side = target.relaxed.get(tree.root)
+        lines = _one_function(shapes, forms, side, target) if side is not None else None
+        if lines is not None:  # y >= every line (y <= for "down"): exact, no binaries
+            for slope, intercept in lines:
+                expr = y.column - slope * forms.exprs[0] if slope else y.column
+                target.add_row(expr, **{"lower" if side == "up" else "upper": intercept},
+                               hint="_tree")
+            return tree, [], []
         null = next((i for i, s in enumerate(shapes) if _is_null(s)), None)
         indicators = _indicators(target, len(shapes), null)
-        y = _Value(tree, target)
         bounded = all(math.isfinite(v) for s in shapes for iv in s.bounds.values() for v in iv)
         if choice.tree_uses_hull(target.options, len(forms.exprs), bounded):
             _hull(target, shapes, forms, indicators, y)
@@ -103,11 +111,10 @@ class DecisionTreePass:
                witness: dict) -> None:
         """Record the sides the chosen leaf takes, then the absorbed nodes' values."""
         tree, leaves, indicators = data
-        if not leaves:
-            return
-        taken = leaves[int(np.argmax([float(d.evaluate(x)) for d in indicators]))]
-        for cond, side in taken.path:
-            witness[cond] = side
+        if leaves:  # without them (relaxed, or infeasible) Python's branches are the ones
+            taken = leaves[int(np.argmax([float(d.evaluate(x)) for d in indicators]))]
+            for cond, side in taken.path:
+                witness[cond] = side
         for node in tree.inner:  # creation order: children before their parents
             x[node.column] = node.evaluate(x, witness)
         if tree.objective_only:  # fixed at 0 in the problem
@@ -167,6 +174,43 @@ def _complete(shape: _Shape, forms: _Forms, target: Target) -> bool:
             return False
         shape.bounds[k] = (lo, hi)
     return True
+
+
+def _one_function(shapes: list[_Shape], forms: _Forms, side: str, target: Target
+                  ) -> list[tuple[float, float]] | None:
+    """The leaves' values as lines (slope, intercept) along the tree's one form, when
+    together they are a continuous convex function of it (concave for ``side`` "down"):
+    then the function is the largest (smallest) of the lines everywhere. None otherwise.
+
+    Consecutive leaves may leave between them only what strict comparisons exclude (the
+    model's gap, or less than 1 on an integer form), and their lines must meet in there,
+    so that each line is the largest (smallest) one over its own leaf."""
+    if len(forms.exprs) != 1:
+        return None
+    f = forms.exprs[0]
+    hole = 1.0 if integral_terms(f, target.integral) else 2 * target.options.strict_gap
+    ordered = sorted(shapes, key=lambda s: s.bounds[0])
+    lines = [(s.value[1] if s.value[0] is not None else 0.0, s.value[2]) for s in ordered]
+    rising = 1.0 if side == "up" else -1.0
+    for left, right, (a1, b1), (a2, b2) in zip(ordered, ordered[1:], lines, lines[1:],
+                                               strict=False):
+        end, start = left.bounds[0][1], right.bounds[0][0]
+        if not start - end <= hole + _tolerance(end):
+            return None
+        if rising * (a2 - a1) < -_tolerance(a1):
+            return None
+        if abs(a2 - a1) <= _tolerance(a1):
+            if abs(b2 - b1) > _tolerance(b1):
+                return None
+            continue
+        meet = (b2 - b1) / (a1 - a2)  # each line the largest (smallest) on its own leaf
+        if not end - _tolerance(end) <= meet <= start + _tolerance(start):
+            return None
+    return lines
+
+
+def _tolerance(value: float) -> float:
+    return 1e-9 * max(1.0, abs(value))
 
 
 def _is_null(shape: _Shape) -> bool:

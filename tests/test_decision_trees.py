@@ -191,3 +191,73 @@ def test_a_nested_column_read_elsewhere_keeps_its_own_rows():
     res = m.solve()
     assert res.status == "optimal" and res.verified
     assert math.isclose(res.objective, 41.0, abs_tol=1e-6)  # q = 20: 2q + 1
+
+
+@bw.program
+def rising_prices(q):
+    if q < 10:
+        return 2 * q
+    elif q < 20:
+        return 20 + 3 * (q - 10)
+    return 50 + 5 * (q - 20)
+
+
+@bw.program
+def concave_revenue(q):
+    if q <= 10:
+        return 6 * q
+    return 60 + 2 * (q - 10)
+
+
+@bw.program
+def bulk_discount(q):
+    if q < 10:
+        return 4 * q
+    return 40 + 2 * (q - 10)
+
+
+def convex_models():
+    """(model, its objective in plain Python over (q, r), the rule's value that a row
+    bounds below or None, whether the logic may compile without binaries): convex where
+    the objective pushes, and cases that must keep their binaries."""
+    def build(rule, maximize, floor=None):
+        m = bw.Model()
+        q, r = m.continuous("q", 0, 40), m.continuous("r", 0, 40)
+        m.add(q + r >= 30)
+        value = rule(q)
+        if floor is not None:
+            m.add(value >= floor)  # a row needs the exact value: no relaxation
+        (m.maximize if maximize else m.minimize)(value - 4 * r if maximize else value + 4 * r)
+        return m
+
+    return [
+        (build(rising_prices, False), rising_prices, 1, None, True),
+        (build(concave_revenue, True), concave_revenue, -1, None, True),
+        (build(bulk_discount, False), bulk_discount, 1, None, False),
+        (build(rising_prices, True), rising_prices, -1, None, False),
+        (build(rising_prices, False, floor=10), rising_prices, 1, 10, False),
+    ]
+
+
+def test_lines_meeting_past_the_gap_between_integer_leaves_keep_their_binaries():
+    # min(x, 10 - x) is concave, but on the integers x <= 3 | x >= 4 the leaves' lines meet
+    # at 5, inside the second leaf: at x = 4 the rule is 6, the smaller line 4.
+    m = bw.Model()
+    x = m.integer("x", 0, 6)
+    m.maximize(bw.if_then_else(x >= 4, 10 - x, x))
+    assert int(np.count_nonzero(m.to_problem().integrality)) > 1
+    assert m.solve().objective == 6
+
+
+def test_a_chain_that_is_convex_where_the_objective_pushes_has_no_binaries():
+    grid = np.linspace(0, 40, 4001)
+    for m, rule, sign, floor, relaxes in convex_models():
+        binaries = int(np.count_nonzero(m.to_problem().integrality))
+        assert (binaries == 0) == relaxes, (rule, binaries)
+        res = m.solve()
+        assert res.status == "optimal" and res.verified
+        # r = max(0, 30 - q) is best for every q (r only costs): brute force over q
+        values = [rule(v) + sign * 4 * max(0.0, 30 - v) for v in grid
+                  if floor is None or rule(v) >= floor]
+        best = max(values) if sign < 0 else min(values)
+        assert math.isclose(res.objective, best, abs_tol=1e-4), (rule, res.objective, best)
