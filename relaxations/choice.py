@@ -4,11 +4,15 @@ Modes (``Model.solve(reformulation=...)``, ``Model.to_problem(...)``):
 
 ``"bigm"``
     Every construct with binaries and big-M rows, each M the tightest proven bound
-    (:mod:`.bounds`); a bound that cannot be proven is an error naming the variable.
+    (:mod:`.bounds`); a bound that cannot be proven is an error naming the variable. A
+    top-level disjunction of three or more linear conjunctions gets one M per other side
+    (:func:`.indicator._either_many`); a decision tree (a nest of ``if_then_else``, an
+    ``@bw.program``'s branches) one binary per leaf and Ms over the other leaves' domains.
 ``"hull"``
     As ``"bigm"``, except that every top-level disjunction of linear conjunctions
     (``either``/``|`` over comparisons, ``&`` of comparisons, binary variables) gets its
-    convex hull; that needs finite bounds on the variables in it.
+    convex hull, and every decision tree its hull in the space of the forms its leaves
+    read (:mod:`.tree_formulation`); that needs finite bounds on the variables in it.
 ``"sos"``
     Native branching wherever it exists: complementarity pairs and user SOS sets go to the
     engine as SOS1/SOS2 sets, piecewise functions as SOS2 weights, and every implication
@@ -25,6 +29,12 @@ Modes (``Model.solve(reformulation=...)``, ``Model.to_problem(...)``):
     * a top-level disjunction of three to HULL_MAX_DISJUNCTS linear conjunctions over at
       most HULL_MAX_COLUMNS variables, all with finite bounds: convex hull (not measured
       against big-M yet);
+    * a decision tree whose leaves read at most TREE_HULL_MAX_FORMS forms, all bounded:
+      their hull (for an if/elif chain on one expression, the hand model's one binary per
+      interval); measured on the 10-week purchasing rule (HiGHS 1.16, one thread): 90 x 80
+      live rows and columns, 0.08 s, versus 80 x 80 and 0.08 s by hand (the node-by-node
+      compile was 337 x 120, 11 s). More forms: big-M as in "bigm";
+    * other top-level disjunctions of linear conjunctions: one M per other side;
     * an implication ``δ = 1 ⇒ e <= 0`` (inside conditions, if_then_else, max, steps,
       semicontinuous variables, SOS sets): big-M when M is finite and at most LARGE_M_RATIO
       times the expression's scale (the largest of 1, |coefficients|, |constant|); else
@@ -37,7 +47,8 @@ Without native SOS (``native_sos=False``: ``branchwise convert`` writes files ot
 solvers read, which cannot hold our SOS sets) every native choice becomes binaries, and a
 bound that cannot be proven is then an error. In every mode, a use of abs/max/min/piecewise
 where only one side matters (``m.add(abs(x) <= 3)``, a minimised convex cost) is written as
-its epigraph without binaries: that is exact, not a choice.
+its epigraph without binaries, and so is a decision tree whose leaves form a continuous
+convex (concave) function of one form there: that is exact, not a choice.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ A condition the model requires is ``imply(cond, 1)``: plain rows where it is lin
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from branchwise.expr import Constraint, LinExpr, quicksum
@@ -63,6 +64,8 @@ def _imply_or(target: Target, cond: Or, delta: LinExpr, what: str) -> None:
                 return
         _either_two(target, first, second, what)
         return
+    if delta.is_constant and _either_many(target, list(cond.children), what):
+        return
     chosen = quicksum(literal(target, c, "+", what) for c in cond.children)
     target.add_row(chosen - delta, lower=0.0, hint="_or")
 
@@ -89,6 +92,35 @@ def _either_two(target: Target, first: Any, second: Any, what: str) -> None:
                 imply_le(target, e, on, what, when_off=m)
         for lit in rows[k][1]:
             imply(target, lit, on, what)
+
+
+def _either_many(target: Target, children: list[Any], what: str) -> bool:
+    """A required disjunction of three or more linear conjunctions with one binary ``λ_i``
+    per side, exactly one of them 1, and each row ``e <= 0`` of side ``i`` as
+    ``e <= Σ_{j≠i} M_ij λ_j``, ``M_ij`` the largest ``e`` over side ``j``'s own domain (one M
+    per other side, as Pyomo's multiple big-M): never weaker than one M for all of them.
+    False, with nothing added, when a side is not a linear conjunction or an M is infinite."""
+    sides = [_side_rows(target, c) for c in children]
+    if any(s is None for s in sides):
+        return False
+    domains = [Domain(target.bounds, rows + [literal_row(lit.column, lit.positive)
+                                             for lit in literals]) for rows, literals in sides]
+    ms = [[[d.upper(e) for d in domains] for e in rows] for rows, _ in sides]
+    if any(math.isinf(m) for side in ms for row in side for m in row):
+        return False
+    weights = [target.binary("_either") for _ in children]
+    target.add_row(quicksum(weights), 1.0, 1.0, hint="_either")
+    for i, ((rows, literals), side_ms) in enumerate(zip(sides, ms, strict=True)):
+        if domains[i].empty:
+            target.add_row(weights[i], upper=0.0, hint="_either")
+            continue
+        for e, row_ms in zip(rows, side_ms, strict=True):
+            switched = quicksum(max(m, 0.0) * w for j, (m, w) in enumerate(
+                zip(row_ms, weights, strict=True)) if j != i and not domains[j].empty)
+            target.add_row(e - switched, upper=0.0, hint="_mbigm")
+        for lit in literals:
+            imply(target, lit, weights[i], what)
+    return True
 
 
 def _side_rows(target: Target, cond: Any) -> tuple[list[LinExpr], list[Literal]] | None:

@@ -107,6 +107,23 @@ def test_disjunction_ms_per_disjunct():
     assert ms == [7.0, 8.0]  # x - 2 <= 8 (1 - d), 3 - y <= 7 d: one binary d
 
 
+def test_three_sided_disjunction_has_one_m_per_other_side():
+    m = bw.Model()
+    x, y = m.continuous("x", 0, 10), m.continuous("y", 0, 10)
+    m.add(bw.either(x + y <= 3, x >= 8, (y >= 7) & (x <= 5)))
+    m.minimize(-x - 2 * y)
+    p = m.to_problem("bigm")
+    ms = sorted((tuple(sorted((k, c) for k, c in r[0].items() if not k.startswith("_"))),
+                 sorted(round(-c, 6) for k, c in r[0].items() if k.startswith("_either")))
+                for name, r in rows_of(p).items() if name.startswith("_mbigm"))
+    # x + y <= 3: at most 20 where x >= 8, 15 where y >= 7 and x <= 5; x >= 8 and y >= 7:
+    # 8 and 7 from both other sides; x <= 5: 5 where x >= 8 (it holds where x + y <= 3)
+    assert ms == [((("x", -1.0),), [8.0, 8.0]), ((("x", 1.0),), [5.0]),
+                  ((("x", 1.0), ("y", 1.0)), [12.0, 17.0]), ((("y", -1.0),), [7.0, 7.0])]
+    hull = m.solve(reformulation="hull")
+    assert m.solve(reformulation="bigm").objective == pytest.approx(hull.objective) == -30
+
+
 def test_hull_needs_no_m_and_keeps_bounds_per_copy():
     m = bw.Model()
     x = m.continuous("x", -1, 10)
