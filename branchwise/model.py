@@ -91,6 +91,7 @@ class Model:
         self.n_vars = 0
         self._blocks: list[_Block] = []
         self._var_names: set[str] = set()
+        self._column_names: list[str] = []  # column_names(), rebuilt when variables grow
         self._row_names: set[str] = set()
 
     def __repr__(self) -> str:
@@ -291,8 +292,13 @@ class Model:
                     b.lower, b.upper, indexed_names(b.var.name, b.var.shape), strict=True))]
 
     def column_names(self) -> list[str]:
-        """``x`` for a scalar variable, ``X[i,j]`` for the elements of an array."""
-        return [n for b in self._blocks for n in indexed_names(b.var.name, b.var.shape)]
+        """``x`` for a scalar variable, ``X[i,j]`` for the elements of an array (a new list:
+        the names are built once per set of variables, since every expression printed in a
+        message asks for them)."""
+        if len(self._column_names) != self.n_vars:
+            self._column_names = [n for b in self._blocks
+                                  for n in indexed_names(b.var.name, b.var.shape)]
+        return list(self._column_names)
 
     def row_names(self) -> list[str]:
         """``demand`` for a scalar constraint, ``demand[i,j]`` for the elements of an array."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 
-from branchwise.expr import LinExpr
+from branchwise.expr import LinExpr, scalar_terms
 from branchwise.relaxations import choice
+from branchwise.relaxations.bounds import What
 from branchwise.relaxations.target import Target
 
 
-def imply_le(target: Target, e: LinExpr, delta: LinExpr, what: str,
+def imply_le(target: Target, e: LinExpr, delta: LinExpr, what: What,
              when_off: float | None = None) -> None:
     """Rows making ``delta = 1`` force ``e <= 0``; ``delta`` is a 0/1 expression.
 
@@ -28,9 +29,9 @@ def imply_le(target: Target, e: LinExpr, delta: LinExpr, what: str,
     m = target.bounds.upper_of(e) if when_off is None else when_off
     if when_off is None and m <= 0:
         return  # e <= 0 everywhere
-    coef = e.coef.tocoo()
+    coefficients = scalar_terms(e)[1].tolist()
     if choice.implication_is_native(target.options, m,
-                                    choice.scale(coef.data.tolist(), float(e.const[0]))):
+                                    choice.scale(coefficients, float(e.const[0]))):
         _native(target, e, delta, m)
     elif math.isinf(m):
         raise target.bounds.unbounded(e, what)

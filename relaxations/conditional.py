@@ -19,6 +19,7 @@ import numpy as np
 from branchwise.expr import LinExpr
 from branchwise.functions import IfThenElse
 from branchwise.relaxations.bigm import imply_le
+from branchwise.relaxations.bounds import Described
 from branchwise.relaxations.indicator import literal
 from branchwise.relaxations.target import Target, column
 
@@ -30,7 +31,7 @@ class IfThenElsePass:
         return isinstance(item, IfThenElse)
 
     def apply(self, node: IfThenElse, target: Target) -> tuple[Any, LinExpr]:
-        what = f"{node} (column {target.names[node.column]})"
+        what = Described(node, target.names[node.column])
         delta = literal(target, node.cond, "+-", what)
         y, (a, b) = column(node.column), node.operands
         difference = a - b

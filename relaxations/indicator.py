@@ -17,6 +17,7 @@ from branchwise.expr import Constraint, LinExpr, quicksum
 from branchwise.logic import And, Complements, Count, Literal, Not, Or, negate
 from branchwise.relaxations.atoms import le_rows
 from branchwise.relaxations.bigm import imply_le
+from branchwise.relaxations.bounds import Described, What
 from branchwise.relaxations.domain import Domain, literal_row
 from branchwise.relaxations.hull import conjunction
 from branchwise.relaxations.requirement import Requirement
@@ -25,7 +26,7 @@ from branchwise.relaxations.target import Target
 ONE = LinExpr.constant(1.0)
 
 
-def imply(target: Target, cond: Any, delta: LinExpr, what: str) -> None:
+def imply(target: Target, cond: Any, delta: LinExpr, what: What) -> None:
     """Rows making ``delta = 1`` force ``cond``."""
     if delta.is_constant and delta.const[0] < 0.5:
         return
@@ -52,7 +53,7 @@ def imply(target: Target, cond: Any, delta: LinExpr, what: str) -> None:
         raise TypeError(f"cannot lower {cond!r}")
 
 
-def _imply_or(target: Target, cond: Or, delta: LinExpr, what: str) -> None:
+def _imply_or(target: Target, cond: Or, delta: LinExpr, what: What) -> None:
     """``delta = 1`` ⇒ some child holds. A required ``b | c`` (``implies(~b, c)``) needs
     no indicator of its own: ``c`` is switched on by the literal's complement."""
     if delta.is_constant and len(cond.children) == 2:
@@ -70,7 +71,7 @@ def _imply_or(target: Target, cond: Or, delta: LinExpr, what: str) -> None:
     target.add_row(chosen - delta, lower=0.0, hint="_or")
 
 
-def _either_two(target: Target, first: Any, second: Any, what: str) -> None:
+def _either_two(target: Target, first: Any, second: Any, what: What) -> None:
     """A required two-term disjunction with one binary ``y``: ``y = 1`` switches the first
     side on, ``1 - y`` the second. Where a side is a linear conjunction, each of its rows
     gets the M proven over the *other* side's domain (the only place it is switched off)."""
@@ -94,7 +95,7 @@ def _either_two(target: Target, first: Any, second: Any, what: str) -> None:
             imply(target, lit, on, what)
 
 
-def _either_many(target: Target, children: list[Any], what: str) -> bool:
+def _either_many(target: Target, children: list[Any], what: What) -> bool:
     """A required disjunction of three or more linear conjunctions with one binary ``λ_i``
     per side, exactly one of them 1, and each row ``e <= 0`` of side ``i`` as
     ``e <= Σ_{j≠i} M_ij λ_j``, ``M_ij`` the largest ``e`` over side ``j``'s own domain (one M
@@ -136,7 +137,7 @@ def _side_rows(target: Target, cond: Any) -> tuple[list[LinExpr], list[Literal]]
     return rows, literals
 
 
-def _imply_count(target: Target, cond: Count, delta: LinExpr, what: str) -> None:
+def _imply_count(target: Target, cond: Count, delta: LinExpr, what: What) -> None:
     """``delta = 1`` ⇒ between ``lo`` and ``hi`` children hold."""
     n = len(cond.children)
     if cond.lo > 0:
@@ -147,7 +148,7 @@ def _imply_count(target: Target, cond: Count, delta: LinExpr, what: str) -> None
         target.add_row(held + (n - cond.hi) * delta, upper=float(n), hint="_atmost")
 
 
-def literal(target: Target, cond: Any, polarity: str, what: str) -> LinExpr:
+def literal(target: Target, cond: Any, polarity: str, what: What) -> LinExpr:
     """A 0/1 expression for ``cond``: with ``+`` in ``polarity`` it being 1 forces cond,
     with ``-`` cond forces it to be 1 (so ``"+-"`` makes it cond's exact truth value)."""
     if isinstance(cond, bool):
@@ -176,7 +177,7 @@ class IndicatorPass:
         return isinstance(item, Requirement)
 
     def apply(self, item: Requirement, target: Target) -> None:
-        imply(target, item.condition, ONE, str(item))
+        imply(target, item.condition, ONE, Described(item))
 
     def invert(self, data: None, x: Any, witness: dict) -> None:
         """Nothing to map back: the condition's columns are the model's own."""

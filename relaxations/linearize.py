@@ -15,6 +15,7 @@ from typing import Any
 from branchwise.expr import LinExpr, quicksum
 from branchwise.functions import Abs, Definition, Max, Min
 from branchwise.relaxations.bigm import imply_le
+from branchwise.relaxations.bounds import What
 from branchwise.relaxations.target import Target, column
 
 
@@ -39,7 +40,7 @@ class LinearizePass:
         """Nothing to map back: the model recomputes derived columns from their definitions."""
 
 
-def exact_max(target: Target, y: LinExpr, candidates: list[LinExpr], what: str) -> None:
+def exact_max(target: Target, y: LinExpr, candidates: list[LinExpr], what: What) -> None:
     """Rows that, with ``y >= each candidate``, make ``y`` equal the largest candidate."""
     bounds = target.bounds
     keep = [i for i, a in enumerate(candidates) if not any(

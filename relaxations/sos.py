@@ -11,6 +11,7 @@ from branchwise.declarations import SOSSet
 from branchwise.expr import LinExpr, quicksum
 from branchwise.relaxations import choice
 from branchwise.relaxations.bigm import imply_le
+from branchwise.relaxations.bounds import What
 from branchwise.relaxations.target import Target, column
 
 
@@ -40,7 +41,7 @@ class SOSPass:
         """Nothing to map back: the members are the model's own columns."""
 
 
-def _zero_unless(target: Target, x: LinExpr, allowed: LinExpr, what: str) -> None:
+def _zero_unless(target: Target, x: LinExpr, allowed: LinExpr, what: What) -> None:
     """``allowed = 0 ⇒ x = 0``."""
     imply_le(target, x, 1 - allowed, what)
     imply_le(target, -x, 1 - allowed, what)

@@ -21,6 +21,7 @@ from branchwise.expr import LinExpr, quicksum
 from branchwise.functions import Steps
 from branchwise.relaxations.atoms import largest_below
 from branchwise.relaxations.bigm import imply_le
+from branchwise.relaxations.bounds import Described
 from branchwise.relaxations.target import Target, column
 
 
@@ -44,7 +45,7 @@ class StepsPass:
                        0.0, 0.0, hint="_steps")
         lows = [spans[i][0] for i in steps]
         highs = [spans[i][1] for i in steps]
-        what = f"{node} (column {target.names[node.column]})"
+        what = Described(node, target.names[node.column])
         if all(map(math.isfinite, lows)):
             target.add_row(x - quicksum(lo * zi for lo, zi in zip(lows, z, strict=True)),
                            lower=0.0, hint="_steps")

@@ -32,6 +32,7 @@ from branchwise.expr import Constraint, LinExpr, Rows, integral_terms, quicksum
 from branchwise.relaxations import choice
 from branchwise.relaxations.atoms import le_rows
 from branchwise.relaxations.bigm import imply_le
+from branchwise.relaxations.bounds import Described, What
 from branchwise.relaxations.decision_tree import DecisionTree, Leaf
 from branchwise.relaxations.domain import Domain, literal_row, terms
 from branchwise.relaxations.target import Target, column
@@ -81,7 +82,7 @@ class DecisionTreePass:
 
     def apply(self, tree: DecisionTree, target: Target
               ) -> tuple[DecisionTree, list[Leaf], list[LinExpr]]:
-        what = f"{tree.root} (column {target.names[tree.root.column]})"
+        what = Described(tree.root, target.names[tree.root.column])
         forms = _Forms()
         shapes = [s for s in (_shape(leaf, target, forms) for leaf in tree.leaves)
                   if s is not None]
@@ -262,7 +263,7 @@ def _copy(target: Target, interval: Interval, indicator: LinExpr) -> LinExpr:
 
 
 def _big_m(target: Target, shapes: list[_Shape], forms: _Forms, indicators: list[LinExpr],
-           y: _Value, what: str) -> None:
+           y: _Value, what: What) -> None:
     """Each leaf's bounds and value as implications of its indicator (module docstring)."""
     for k, f in enumerate(forms.exprs):
         lows = [s.bounds[k][0] for s in shapes]
@@ -282,7 +283,7 @@ def _big_m(target: Target, shapes: list[_Shape], forms: _Forms, indicators: list
 
 
 def _side(target: Target, f: LinExpr, limits: list[float], proven: float,
-          indicators: list[LinExpr], what: str) -> None:
+          indicators: list[LinExpr], what: What) -> None:
     """``f <= limits[i]`` on leaf ``i``: one aggregated row when every limit is finite,
     else one implication per leaf whose limit is below the proven bound."""
     if all(v >= proven for v in limits):
