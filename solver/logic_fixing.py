@@ -3,11 +3,15 @@
 A disjunctive model (big-M or indicator rows, disjunct binaries) rarely rounds to a
 feasible point: independent roundings of its choices contradict each other (in a job
 shop, they order operations in a cycle). This heuristic fixes the integer columns one at
-a time, the logic columns first and the most decided first, each to the integer nearest
-the LP point; after every fix row propagation runs to (nearly) a fixpoint, so a choice
-that contradicts the earlier ones shows up as an empty domain and is flipped to its other
-side, with a short backtrack when both sides fail. Once every integer column is fixed,
-one LP over the continuous columns completes the point.
+a time, the logic columns first. A logic binary goes to the side whose rows the LP point
+violates less (its other columns held at the LP values): the disjunct nearest the point,
+which the binary's own fractional value need not show (on ``x <= -1 | x >= 1`` the LP puts
+x anywhere and the binary at whatever its rows allow). The most decided go first: the
+largest difference between the two sides, then the binaries nearest an integer; other
+integers go to the integer nearest the LP point. After every fix row propagation runs to
+(nearly) a fixpoint, so a choice that contradicts the earlier ones shows up as an empty
+domain and is flipped to its other side, with a short backtrack when both sides fail.
+Once every integer column is fixed, one LP over the continuous columns completes it.
 
 Propagation settles difference constraints exactly, so on a job shop every dead end is
 seen when it is made, and one side of each pair always stays open: a job shop always gets
@@ -56,6 +60,14 @@ class LogicFixing(PrimalHeuristic):
         self.first = problem.logic_columns if problem.logic_columns.size else binary
         self.rest = np.setdiff1d(integer_cols, self.first)
         self.lp_iterations = 0
+        self._A = problem.A.tocsr()  # noqa: N806 (row activities)
+        self._row_lower, self._row_upper = problem.row_lower, problem.row_upper
+        #: The logic binaries' entries (row, position in ``first``, coefficient).
+        switching = self.first[(problem.col_lower[self.first] >= 0)
+                               & (problem.col_upper[self.first] <= 1)]
+        self._switching = switching
+        entries = problem.A.tocsc()[:, switching].tocoo()
+        self._entries = entries.row, entries.col, entries.data
 
     def should_run(self, context: HeuristicContext) -> bool:
         """At the root, and every ``_FREQUENCY`` nodes while there is no incumbent."""
@@ -66,7 +78,8 @@ class LogicFixing(PrimalHeuristic):
 
     def run(self, context: HeuristicContext) -> np.ndarray | None:
         """The completed point, or None when the fixing or the final LP fails."""
-        domain = self._fix_all(context.x, context.lower.copy(), context.upper.copy())
+        goal, order = self._goal(context.x)
+        domain = self._fix_all(goal, order, context.lower.copy(), context.upper.copy())
         if domain is None:
             return None
         basis = self.lp.get_basis()
@@ -80,21 +93,37 @@ class LogicFixing(PrimalHeuristic):
             self.lp.set_basis(basis)
         return result.x if result.status == "optimal" else None
 
-    def _order(self, x: np.ndarray) -> np.ndarray:
-        """Logic columns before the other integers; within each, the nearest to an
-        integer first (the LP has all but decided those)."""
+    def _goal(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The value each integer column is fixed to first (logic binaries: the side their
+        rows prefer), and the order of the fixes (module docstring)."""
+        goal = x.copy()
+        rows, where, coefs = self._entries
+        activity = self._A @ x
+        violation = []
+        for side in (0.0, 1.0):  # each logic binary set to `side`, the rest at the LP point
+            moved = activity[rows] + coefs * (side - x[self._switching][where])
+            excess = (np.maximum(moved - self._row_upper[rows], 0.0)
+                      + np.maximum(self._row_lower[rows] - moved, 0.0))
+            violation.append(np.bincount(where, excess, minlength=self._switching.size))
+        margin = violation[0] - violation[1]  # > 0: side 1 violates less
+        lean = np.where(margin > 0, 1.0, np.where(margin < 0, 0.0,
+                                                   np.round(x[self._switching])))
+        goal[self._switching] = lean
+        decided = np.zeros(x.size)
+        decided[self._switching] = np.abs(margin)
+
         def by_decidedness(cols: np.ndarray) -> np.ndarray:
             distance = np.abs(x[cols] - np.round(x[cols]))
-            return cols[np.argsort(distance, kind="stable")]
-        return np.concatenate([by_decidedness(self.first), by_decidedness(self.rest)])
+            return cols[np.lexsort((distance, -decided[cols]))]
+        return goal, np.concatenate([by_decidedness(self.first), by_decidedness(self.rest)])
 
-    def _fix_all(self, x: np.ndarray, lower: np.ndarray, upper: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray] | None:
-        """Fix every integer column (in :meth:`_order`) inside ``[lower, upper]``; the
-        propagated domain, or None on running out of backtracks or time."""
+    def _fix_all(self, x: np.ndarray, order: np.ndarray, lower: np.ndarray,
+                 upper: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """Fix every integer column, in ``order``, inside ``[lower, upper]``, first to the
+        integer nearest ``x``; the propagated domain, or None on running out of
+        backtracks or time."""
         if not self.propagator.propagate(lower, upper, None, _PASSES_PER_FIX):
             return None
-        order = self._order(x)
         #: (position in order, column, untried side or None, domain before the fix)
         trail: deque = deque(maxlen=_BACKTRACK_DEPTH)
         dead_ends, position = 0, 0

@@ -257,6 +257,30 @@ def test_logic_fixing_proposes_only_feasible_points(seed, named):
     assert np.array_equal(lp.upper, problem.col_upper)
 
 
+def test_logic_fixing_takes_the_side_nearest_the_lp_point():
+    """``x_i <= -1 | x_i >= 1 + k_i``, minimising ``|x_i - u_i|``: the root LP puts each
+    x_i at u_i with its binary wherever the rows allow; the side whose rows that point
+    violates less is the nearer interval, which makes the fixed point optimal."""
+    rng = np.random.default_rng(3)
+    targets, shifts = rng.uniform(-2, 2, 40), np.arange(40) % 3
+    m = bw.Model("nearest")
+    x = m.continuous("x", shape=40, lb=-10, ub=10)
+    for i in range(40):
+        m.add(bw.either(x[i] <= -1, x[i] >= 1 + shifts[i]))
+    m.minimize(bw.quicksum(abs(x[i] - targets[i]) for i in range(40)))
+    problem = m.to_problem()
+    lp = NodeLP(problem)
+    integer_cols = np.flatnonzero(problem.integrality)
+    lp.set_bounds(problem.col_lower, problem.col_upper)
+    root = lp.solve()
+    context = HeuristicContext(root.x, fractional_columns(root.x, integer_cols),
+                               problem.col_lower.copy(), problem.col_upper.copy(), np.inf, 0, 0)
+    point = LogicFixing(problem, lp, integer_cols, deadline=np.inf).run(context)
+    assert point is not None and problem.violation(point)[0] <= 1e-6
+    nearest = np.minimum(np.maximum(targets + 1, 0), np.maximum(1 + shifts - targets, 0))
+    assert problem.objective_value(point) == pytest.approx(nearest.sum(), abs=1e-6)
+
+
 def test_fixing_an_indicator_tightens_the_rows_it_switches():
     """``s_a + 5 <= s_b + 100 (1 - y)`` and ``s_b + 3 <= s_a + 100 y``, starts in
     [0, 100]: y = 1 gives ``s_a <= 95``, ``s_b >= 5``; y = 0 gives ``s_b <= 97``,
