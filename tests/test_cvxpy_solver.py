@@ -14,6 +14,7 @@ import pytest
 cp = pytest.importorskip("cvxpy")
 
 import branchwise as bw  # noqa: E402
+from branchwise.sparsekernels import SCIPY_FROM_NNZ  # noqa: E402
 
 SOLVER = bw.CvxpySolver()
 HAS_SCIP = "SCIP" in cp.installed_solvers()
@@ -145,6 +146,19 @@ def test_misocp_matches_enumeration_with_clarabel(seed: int) -> None:
     assert np.isfinite(best)
     prob, integers, scale = _socp(seed)
     _check_against(prob, integers, best, CONE_TOL * scale)
+
+
+@pytest.mark.parametrize("entries", [SCIPY_FROM_NNZ // 4, SCIPY_FROM_NNZ * 5 // 2])
+def test_norm_objective_matches_clarabel_on_both_kernels(entries: int) -> None:
+    """``||A w - b|| + n`` with an integer ``n``: the cone over ``w`` alone sits in front of
+    columns it does not read, on either side of the switch to scipy's product."""
+    rng = np.random.default_rng(entries)
+    A, b = rng.normal(size=(entries // 10, 10)), rng.normal(size=entries // 10)  # noqa: N806
+    w, n = cp.Variable(10), cp.Variable(integer=True)
+    prob = cp.Problem(cp.Minimize(cp.norm(A @ w - b, 2) + n), [cp.abs(w) <= 5, n >= 0.5])
+    separate = cp.Problem(cp.Minimize(cp.norm(A @ w - b, 2)), [cp.abs(w) <= 5])
+    expected = separate.solve(solver=cp.CLARABEL) + 1  # n = 1, the least integer >= 0.5
+    _check_against(prob, [n], expected, CONE_TOL)
 
 
 def test_infeasible_and_unbounded_statuses() -> None:
