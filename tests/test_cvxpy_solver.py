@@ -161,6 +161,30 @@ def test_norm_objective_matches_clarabel_on_both_kernels(entries: int) -> None:
     _check_against(prob, [n], expected, CONE_TOL)
 
 
+def test_cvxpys_own_mi_socp_1_and_its_enumeration_with_clarabel() -> None:
+    """cvxpy's helper checks objective and values against the answers it keeps (SCIP's,
+    to 4 places); the optimum is then re-derived with each integer pair fixed in turn and
+    the cone program solved by Clarabel."""
+    from cvxpy.tests.solver_test_helpers import StandardTestSOCPs, mi_socp_1
+
+    helper = StandardTestSOCPs.test_mi_socp_1(SOLVER)
+    assert helper.prob.status == cp.OPTIMAL
+    helper.check_primal_feasibility(6)
+    original = mi_socp_1().prob
+    y = next(v for v in original.variables() if v.attributes["integer"])
+    pair = cp.Parameter(y.shape)
+    as_pair = {id(y): pair}  # the same problem with y a parameter: a cone program
+    fixed = cp.Problem(original.objective.tree_copy(as_pair),
+                       [c.tree_copy(as_pair) for c in original.constraints])
+    best = np.inf
+    for values in itertools.product(range(6), repeat=2):  # y <= 5 and y >= ||x|| >= 0
+        pair.value = np.array(values, dtype=float)
+        fixed.solve(solver=cp.CLARABEL)
+        if fixed.status == cp.OPTIMAL:
+            best = min(best, fixed.value)
+    assert _same(helper.prob.value, best, tol=1e-6), (helper.prob.value, best)
+
+
 def test_infeasible_and_unbounded_statuses() -> None:
     x = cp.Variable(2, integer=True)
     between = cp.Problem(cp.Minimize(cp.sum(x)), [x >= 0.2, x <= 0.8])
