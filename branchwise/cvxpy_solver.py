@@ -9,18 +9,23 @@ through the public modeling API, solves it, and reports status and values in cvx
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from cvxpy import settings as s
 from cvxpy.constraints import SOC
+from cvxpy.error import SolverError
+from cvxpy.problems.problem import SolverStats
 from cvxpy.reductions.solution import Solution, failure_solution
 from cvxpy.reductions.solvers.conic_solvers.conic_solver import ConicSolver
 
 import branchwise as bw
 
-#: branchwise's status → cvxpy's, when the solve returned a point.
+#: branchwise's status → cvxpy's, when the solve returned a verified point. A limit with a
+#: point is cvxpy's USER_LIMIT, as its HiGHS and Gurobi interfaces report one; a point
+#: whose bound is unproven is OPTIMAL_INACCURATE.
 _WITH_SOLUTION = {
     "optimal": s.OPTIMAL,
     "time_limit": s.USER_LIMIT,
@@ -29,9 +34,18 @@ _WITH_SOLUTION = {
     "numerical_error": s.OPTIMAL_INACCURATE,
 }
 
-#: branchwise's status → cvxpy's, when there is no point (a limit without one is an error
-#: in cvxpy, as SCIP's interface reports it).
+#: branchwise's status → cvxpy's, when there is no point and none is expected. Every other
+#: ending without a verified point raises :class:`BranchwiseSolverError` (cvxpy's own
+#: interfaces make a limit without a point an error too).
 _WITHOUT_SOLUTION = {"infeasible": s.INFEASIBLE, "unbounded": s.UNBOUNDED}
+
+#: What each status means, for the message of a solve that returns no solution.
+_ENDINGS = {
+    "time_limit": "reached its time limit before it found a solution",
+    "node_limit": "reached its node limit before it found a solution",
+    "interrupted": "was interrupted before it found a solution",
+    "numerical_error": "could not solve a relaxation reliably",
+}
 
 #: ``prob.solve(solver=..., **options)`` keywords passed on to ``Model.solve``.
 _OPTIONS = frozenset({"time_limit", "gap", "node_limit", "threads"})
@@ -45,7 +59,10 @@ class CvxpySolver(ConicSolver):
 
     Options are keywords of ``prob.solve``: ``time_limit`` (s), ``gap`` (relative),
     ``node_limit``, ``threads``; ``verbose=True`` prints the search log.
-    ``prob.solver_stats.extra_stats`` is the ``bw.Result`` (bound, gap, nodes, verified).
+    ``prob.solver_stats`` has the solve and setup times, nodes as ``num_iters``, and the
+    ``bw.Result`` (bound, gap, verified; ``.report.reason``) as ``extra_stats``. A solve without
+    a verified solution that is not proven infeasible or unbounded raises
+    :class:`BranchwiseSolverError` (a ``cvxpy.error.SolverError``) with the reason.
     """
 
     MIP_CAPABLE = True
@@ -77,21 +94,63 @@ class CvxpySolver(ConicSolver):
 
     def solve_via_data(self, data: dict, warm_start: bool, verbose: bool,
                        solver_opts: dict, solver_cache: dict | None = None) -> dict:
-        """Build the model from ``data``, solve it, and keep the Result with the column values."""
+        """Build the model from ``data``, solve it, and keep the Result with the column
+        values and the time the model took to build."""
+        started = time.perf_counter()
         model, x = conic_model(data)
+        setup = time.perf_counter() - started
         result = model.solve(log=verbose, **_solve_options(solver_opts))
         primal = None if result.x is None else np.asarray(result[x], dtype=float)
-        return {"result": result, "primal": primal}
+        return {"result": result, "primal": primal, "setup_time": setup}
 
     def invert(self, solution: dict, inverse_data: dict) -> Solution:
-        """cvxpy's Solution: status, objective with cvxpy's offset, values; no duals."""
+        """cvxpy's Solution: status, objective with cvxpy's offset, values; no duals.
+
+        A solve that ends without a verified point, and is not proven infeasible or
+        unbounded, raises :class:`BranchwiseSolverError` saying why: cvxpy would otherwise
+        say only that the solver failed."""
         result = solution["result"]
-        attr = {s.SOLVE_TIME: result.time, s.NUM_ITERS: result.nodes, s.EXTRA_STATS: result}
-        if solution["primal"] is not None and result.status in _WITH_SOLUTION:
+        attr = _stats(result, solution.get("setup_time"))
+        if solution["primal"] is not None and result.verified \
+                and result.status in _WITH_SOLUTION:
             value = result.objective + inverse_data[s.OFFSET]
             primal = {inverse_data[self.VAR_ID]: solution["primal"]}
             return Solution(_WITH_SOLUTION[result.status], value, primal, {}, attr)
-        return failure_solution(_WITHOUT_SOLUTION.get(result.status, s.SOLVER_ERROR), attr)
+        if solution["primal"] is None and result.status in _WITHOUT_SOLUTION:
+            return failure_solution(_WITHOUT_SOLUTION[result.status], attr)
+        raise BranchwiseSolverError(result, SolverStats.from_dict(attr, self.name()))
+
+
+class BranchwiseSolverError(SolverError):
+    """A solve that ended without a verified solution, as cvxpy's ``SolverError`` with
+    branchwise's reason in its message. cvxpy leaves ``prob.solver_stats`` as it was when
+    a solver fails, so this solve's statistics travel here: ``solver_stats`` (time, nodes)
+    and ``result`` (the ``bw.Result``: status, bound, ``.report.reason``)."""
+
+    def __init__(self, result: bw.Result, solver_stats: SolverStats) -> None:
+        super().__init__(failure_message(result))
+        self.result = result
+        self.solver_stats = solver_stats
+
+
+def failure_message(result: bw.Result) -> str:
+    """Why ``result`` gives cvxpy no solution: what the search ran into, after how many
+    nodes and seconds, and its reason or the constraint its point breaks."""
+    if result.x is not None:
+        amount, where = result.violation
+        ending = (f"ended '{result.status}' with a point that fails verification (largest "
+                  f"violation {amount:.3g}{f' in {where}' if where else ''})")
+    else:
+        ending = _ENDINGS.get(result.status, f"ended '{result.status}' without a solution")
+    reason = result.report.reason
+    return (f"BRANCHWISE {ending} after {result.nodes} nodes in {result.time:.3g} s"
+            + (f": {reason}" if reason else ""))
+
+
+def _stats(result: bw.Result, setup_time: float | None) -> dict:
+    """cvxpy's solver statistics of a solve: times, nodes as iterations, the Result."""
+    return {s.SOLVE_TIME: result.time, s.SETUP_TIME: setup_time, s.NUM_ITERS: result.nodes,
+            s.EXTRA_STATS: result}
 
 
 def conic_model(data: dict) -> tuple[bw.Model, bw.LinExpr]:

@@ -82,7 +82,7 @@ class Affine(Node):
         self.arrays = (data, indices, indptr)
         self.const = np.asarray(const, dtype=float)
         self._matrices: dict[int, sp.csr_matrix] = {}
-        self._times = MatVec(self.matrix(int(indices.max()) + 1 if len(indices) else 0))
+        self._products: dict[int, MatVec] = {}
 
     @property
     def is_constant(self) -> bool:
@@ -103,7 +103,14 @@ class Affine(Node):
         return np.unique(indices[data != 0])
 
     def value(self, args: list[np.ndarray]) -> np.ndarray:
-        return self._times(args[0]) + self.const
+        return self._product(len(args[0]))(args[0]) + self.const
+
+    def _product(self, n: int) -> MatVec:
+        """``x -> A x`` over all ``n`` columns of ``x`` (cached per width): ``A`` only as
+        wide as its last used column would not match ``x`` where a kernel checks shapes."""
+        if n not in self._products:
+            self._products[n] = MatVec(self.matrix(n))
+        return self._products[n]
 
     def pattern(self, n: int) -> list[sp.csr_matrix]:
         return [self.matrix(n)]

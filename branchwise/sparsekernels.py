@@ -27,6 +27,11 @@ class MatVec:
         self.large = self.matrix.nnz >= SCIPY_FROM_NNZ
 
     def __call__(self, v: np.ndarray) -> np.ndarray:
+        """``M v``; ``v`` must have one entry per column of ``M`` on both kernels (the
+        gather alone would read a longer ``v`` and hide a too-narrow ``M`` until scipy's)."""
+        if v.shape != (self.matrix.shape[1],):
+            raise ValueError(f"a vector of {self.matrix.shape[1]} entries is needed, "
+                             f"got shape {v.shape}")
         if self.large:
             return self.matrix @ v
         return np.bincount(self.rows, self.data * v[self.cols], minlength=self.matrix.shape[0])

@@ -158,6 +158,20 @@ class NodeLP:
         objective = float(info.objective_function_value) if status != "infeasible" else np.inf
         return LPSolution(status, objective, None, iterations)
 
+    def unbounded_direction(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """After a solve that ended unbounded: HiGHS's last point and a primal ray along
+        which the objective falls without end (None when HiGHS has no ray, as for QPs)."""
+        if self.is_qp:
+            return None
+        status, has_ray, ray = self.highs.getPrimalRay()
+        if status != highspy.HighsStatus.kOk or not has_ray:
+            return None
+        ray = np.asarray(ray, dtype=float)
+        point = np.array(self.highs.getSolution().col_value)
+        if point.shape != (self.n,) or not np.all(np.isfinite(ray)) or not ray.any():
+            return None
+        return np.where(np.isfinite(point), point, 0.0), ray
+
     def probe(
         self, col: int, lower: float, upper: float, cutoff: float, iteration_limit: int
     ) -> LPSolution:

@@ -84,10 +84,18 @@ class NonlinearSide:
 
     def tighten(self, result: LPSolution, solve_lp: Callable[[], LPSolution], rounds: int,
                 node_nlp: bool) -> LPSolution:
-        """Add cuts where the LP point violates a row and solve again, up to ``rounds``
-        times; with ``node_nlp``, then linearise at the NLP optimum over the node too."""
+        """Add cuts where the LP point violates a row (or, for an unbounded LP, where its
+        ray leaves a row) and solve again, up to ``rounds`` times; with ``node_nlp``, then
+        linearise at the NLP optimum over the node too.
+
+        An LP over columns that only nonlinear rows bound (a cone's free variables) is
+        bounded by cuts only when their gradients hold the objective exactly, which cuts
+        at a numerical NLP optimum rarely do; cutting off the LP's rays bounds it."""
         for _ in range(rounds):
-            if result.status != "optimal" or not self.add_cuts(result.x):
+            if result.status == "unbounded":
+                if not self._cut_ray():
+                    return result
+            elif result.status != "optimal" or not self.add_cuts(result.x):
                 return result
             result = solve_lp()
         if node_nlp and result.status == "optimal":
@@ -95,6 +103,19 @@ class NonlinearSide:
             if nlp.x is not None and self.add_cuts(nlp.x, _OA_ACTIVE):
                 result = solve_lp()
         return result
+
+    def _cut_ray(self) -> bool:
+        """Cut off the ray of the LP just solved unbounded; True when cuts went in."""
+        direction = self.lp.unbounded_direction()
+        if direction is None:
+            return False
+        # Inside the root box (where the rows' convexity is proven) the ray stays there.
+        point = np.clip(direction[0], self.root_lower, self.root_upper)
+        cuts = self.outer.ray_cuts(point, direction[1], self.root_lower, self.root_upper)
+        if cuts is None:
+            return False
+        self.lp.add_rows(cuts.rows, cuts.lower, cuts.upper)
+        return True
 
     def integral_point(self, x: np.ndarray, lower: np.ndarray, upper: np.ndarray,
                        single: bool, attempts: IntegralAttempts,

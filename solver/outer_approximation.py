@@ -18,6 +18,11 @@ from branchwise.tolerances import OA_VIOLATION, scaled
 #: Gradient entries below this (relative to the row's largest) are dropped from a cut,
 #: with the right-hand side relaxed by their largest possible contribution.
 _TINY_COEFFICIENT = 1e-12
+#: Points tried along an unbounded LP's ray, each twice as far as the one before.
+_RAY_DOUBLINGS = 60
+#: A cut ends a ray when its left side grows along it by at least this fraction of the
+#: largest coefficient times the largest ray entry (less is the LP's rounding).
+_RAY_GROWTH = 1e-9
 
 
 @dataclass
@@ -48,15 +53,44 @@ class OuterApproximation:
         ``threshold`` (a negative threshold also linearises nearly active sides, as at an
         NLP optimum); None when there is nothing to add. ``lower``/``upper`` (the global
         column bounds) let tiny coefficients be dropped safely."""
+        cuts = self._collect(x, lower, upper, threshold)
+        if cuts is not None:
+            self.generated += cuts.count
+        return cuts
+
+    def ray_cuts(self, point: np.ndarray, ray: np.ndarray, lower: np.ndarray,
+                 upper: np.ndarray) -> Cuts | None:
+        """Cuts that end an unbounded LP's ray: linearisations at the first point
+        ``point + s·ray`` (``s`` doubling from the scale of ``point``) where a convex side
+        is violated, kept where the cut's left side grows along ``ray``, so that the LP can
+        no longer follow it. None when no such point is found: the nonlinear rows may then
+        allow the whole ray."""
+        step = max(1.0, float(np.abs(point).max(initial=0.0))) / float(np.abs(ray).max())
+        for _ in range(_RAY_DOUBLINGS):
+            far = point + step * ray
+            if not np.all(np.isfinite(far)):
+                return None
+            cuts = self._collect(far, lower, upper, OA_VIOLATION)
+            if cuts is not None:
+                growth = cuts.rows @ ray
+                size = abs(cuts.rows).max(axis=1).toarray().ravel() * np.abs(ray).max()
+                keep = growth > _RAY_GROWTH * size
+                if keep.any():
+                    self.generated += int(keep.sum())
+                    return Cuts(cuts.rows[keep], cuts.lower[keep], cuts.upper[keep])
+            step *= 2.0
+        return None
+
+    def _collect(self, x: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                 threshold: float) -> Cuts | None:
+        """Every block's cuts at ``x`` as one set (None when there are none)."""
         pieces = [self._block_cuts(*entry, x, lower, upper, threshold) for entry in self.blocks]
         pieces = [p for p in pieces if p is not None]
         if not pieces:
             return None
-        cuts = Cuts(sp.vstack([p.rows for p in pieces], format="csr"),
+        return Cuts(sp.vstack([p.rows for p in pieces], format="csr"),
                     np.concatenate([p.lower for p in pieces]),
                     np.concatenate([p.upper for p in pieces]))
-        self.generated += cuts.count
-        return cuts
 
     def _block_cuts(self, block, upper_ok: np.ndarray, lower_ok: np.ndarray,
                     squares: dict[int, tuple[np.ndarray, np.ndarray]], x: np.ndarray,

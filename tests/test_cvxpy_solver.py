@@ -14,6 +14,9 @@ import pytest
 cp = pytest.importorskip("cvxpy")
 
 import branchwise as bw  # noqa: E402
+from branchwise.cvxpy_solver import conic_model  # noqa: E402
+from branchwise.solver import SolveReport  # noqa: E402
+from branchwise.sparsekernels import SCIPY_FROM_NNZ  # noqa: E402
 
 SOLVER = bw.CvxpySolver()
 HAS_SCIP = "SCIP" in cp.installed_solvers()
@@ -147,11 +150,50 @@ def test_misocp_matches_enumeration_with_clarabel(seed: int) -> None:
     _check_against(prob, integers, best, CONE_TOL * scale)
 
 
+@pytest.mark.parametrize("entries", [SCIPY_FROM_NNZ // 4, SCIPY_FROM_NNZ * 5 // 2])
+def test_norm_objective_matches_clarabel_on_both_kernels(entries: int) -> None:
+    """``||A w - b|| + n`` with an integer ``n``: the cone over ``w`` alone sits in front of
+    columns it does not read, on either side of the switch to scipy's product."""
+    rng = np.random.default_rng(entries)
+    A, b = rng.normal(size=(entries // 10, 10)), rng.normal(size=entries // 10)  # noqa: N806
+    w, n = cp.Variable(10), cp.Variable(integer=True)
+    prob = cp.Problem(cp.Minimize(cp.norm(A @ w - b, 2) + n), [cp.abs(w) <= 5, n >= 0.5])
+    separate = cp.Problem(cp.Minimize(cp.norm(A @ w - b, 2)), [cp.abs(w) <= 5])
+    expected = separate.solve(solver=cp.CLARABEL) + 1  # n = 1, the least integer >= 0.5
+    _check_against(prob, [n], expected, CONE_TOL)
+
+
+def test_cvxpys_own_mi_socp_1_and_its_enumeration_with_clarabel() -> None:
+    """cvxpy's helper checks objective and values against the answers it keeps (SCIP's,
+    to 4 places); the optimum is then re-derived with each integer pair fixed in turn and
+    the cone program solved by Clarabel."""
+    from cvxpy.tests.solver_test_helpers import StandardTestSOCPs, mi_socp_1
+
+    helper = StandardTestSOCPs.test_mi_socp_1(SOLVER)
+    assert helper.prob.status == cp.OPTIMAL
+    helper.check_primal_feasibility(6)
+    original = mi_socp_1().prob
+    y = next(v for v in original.variables() if v.attributes["integer"])
+    pair = cp.Parameter(y.shape)
+    as_pair = {id(y): pair}  # the same problem with y a parameter: a cone program
+    fixed = cp.Problem(original.objective.tree_copy(as_pair),
+                       [c.tree_copy(as_pair) for c in original.constraints])
+    best = np.inf
+    for values in itertools.product(range(6), repeat=2):  # y <= 5 and y >= ||x|| >= 0
+        pair.value = np.array(values, dtype=float)
+        fixed.solve(solver=cp.CLARABEL)
+        if fixed.status == cp.OPTIMAL:
+            best = min(best, fixed.value)
+    assert _same(helper.prob.value, best, tol=1e-6), (helper.prob.value, best)
+
+
 def test_infeasible_and_unbounded_statuses() -> None:
     x = cp.Variable(2, integer=True)
     between = cp.Problem(cp.Minimize(cp.sum(x)), [x >= 0.2, x <= 0.8])
     between.solve(solver=SOLVER)
     assert between.status == cp.INFEASIBLE and between.value == np.inf
+    assert between.solver_stats.extra_stats.status == "infeasible"
+    assert between.solver_stats.num_iters == between.solver_stats.extra_stats.nodes
     assert cp.Problem(cp.Minimize(cp.sum(x)), [x >= 0.2, x <= 0.8]).solve(solver=cp.HIGHS) == np.inf
     down = cp.Problem(cp.Minimize(x[0] - x[1]), [x[1] >= 0, x[1] <= 3])
     down.solve(solver=SOLVER)
@@ -185,9 +227,55 @@ def test_solver_stats_and_options_pass_through() -> None:
     stats = prob.solver_stats
     assert prob.status == cp.OPTIMAL and stats.solver_name == SOLVER.name()
     assert stats.solve_time > 0 and stats.num_iters == stats.extra_stats.nodes
-    assert stats.extra_stats.verified
+    assert stats.setup_time > 0 and stats.extra_stats.verified
     with pytest.raises(ValueError, match="option"):
         prob.solve(solver=SOLVER, no_such_option=1)
+
+
+def test_time_limit_zero_raises_solver_error_with_reason_and_stats() -> None:
+    """No time, no point: cvxpy's SolverError (not a ValueError, not cvxpy's generic
+    'Solver failed'), saying so, with this solve's statistics on the exception."""
+    prob, _ = _knapsack()
+    with pytest.raises(cp.error.SolverError, match="time limit before it found a solution"
+                       ) as raised:
+        prob.solve(solver=SOLVER, time_limit=0)
+    stats = raised.value.solver_stats
+    assert stats.solver_name == SOLVER.name() and stats.num_iters == 0
+    assert stats.extra_stats.status == "time_limit" and stats.extra_stats.x is None
+    assert raised.value.result is stats.extra_stats
+
+
+def _handed_back(report: SolveReport) -> tuple[cp.Problem, dict, bw.Result]:
+    """The knapsack's conic data turned into a model, ``report`` made its Result, and
+    what ``invert`` gets after a solve that ended so (the engine's rarer endings cannot be
+    provoked on demand)."""
+    prob, _ = _knapsack()
+    data, _, inverse = prob.get_problem_data(solver=SOLVER)
+    model, x = conic_model(data)
+    result = bw.Result(model, report)
+    primal = None if result.x is None else np.asarray(result[x], dtype=float)
+    return prob, {"result": result, "primal": primal}, inverse[-1]
+
+
+def test_numerical_error_without_a_point_carries_the_engines_reason() -> None:
+    reason = "a node's LP ended error, even from scratch"
+    _, solution, inverse = _handed_back(SolveReport("numerical_error", None, None, -np.inf,
+                                                    7, 0.25, reason=reason))
+    with pytest.raises(cp.error.SolverError) as raised:
+        SOLVER.invert(solution, inverse)
+    message = str(raised.value)
+    assert "could not solve a relaxation reliably" in message and message.endswith(reason)
+    assert "7 nodes" in message and raised.value.solver_stats.num_iters == 7
+
+
+def test_a_point_that_fails_verification_is_not_handed_to_cvxpy() -> None:
+    """Every item taken breaks the knapsack rows: an error naming the broken row, not an
+    'optimal_inaccurate' point."""
+    _, solution, inverse = _handed_back(SolveReport("numerical_error", np.ones(40), None,
+                                                    -np.inf, 3, 0.1, verified=True))
+    assert not solution["result"].verified
+    with pytest.raises(cp.error.SolverError, match=r"fails verification .* in constraint nonneg\["):
+        SOLVER.invert(solution, inverse)
 
 
 def test_continuous_problem_and_parameters() -> None:

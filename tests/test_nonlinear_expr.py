@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import branchwise as bw
 from branchwise.nlexpr import NlExpr, as_nlexpr
 from branchwise.nlgraph import ExpressionFunction
+from branchwise.sparsekernels import SCIPY_FROM_NNZ
 
 N = 9  # X (2, 3), y (2,), z
 
@@ -312,3 +313,46 @@ def test_intervals_hold_every_value_in_the_box(fn, seed, box):
         if np.isfinite(value):
             slack = 1e-9 * (1 + abs(value))
             assert low[0] - slack <= value <= high[0] + slack
+
+
+#: Entries of ``A`` on either side of the switch from the gather kernel to scipy's.
+SWITCH_SIDES = [SCIPY_FROM_NNZ // 4, SCIPY_FROM_NNZ * 5 // 2]
+
+
+def _least_squares_data(entries: int) -> tuple[np.ndarray, np.ndarray]:
+    """A dense ``A`` of ``entries`` entries over 10 columns and a ``b`` it cannot fit."""
+    rng = np.random.default_rng(entries)
+    return rng.normal(size=(entries // 10, 10)), rng.normal(size=entries // 10)
+
+
+@pytest.mark.parametrize("entries", SWITCH_SIDES)
+def test_norm_of_leading_columns_reads_the_whole_point(entries):
+    """``||A w - b||`` over the first columns of a longer point: value and Jacobian as
+    numpy has them, on the gather kernel and on scipy's (which checks shapes)."""
+    A, b = _least_squares_data(entries)  # noqa: N806
+    m = bw.Model()
+    w, _ = m.continuous("w", -5, 5, shape=10), m.continuous("later", 0, 1, shape=3)
+    function = ExpressionFunction(bw.norm2(A @ w - b), 13)
+    x = np.random.default_rng(1).uniform(-1, 1, 13)
+    residual = A @ x[:10] - b
+    np.testing.assert_allclose(function.value(x), [np.linalg.norm(residual)], rtol=1e-12)
+    expected = np.zeros(13)
+    expected[:10] = A.T @ residual / np.linalg.norm(residual)
+    np.testing.assert_allclose(function.jacobian(x).toarray()[0], expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("entries", SWITCH_SIDES)
+def test_least_squares_norm_matches_numpy(entries):
+    """``min ||A w - b||`` with the bound ``t`` after ``w``: the optimum is numpy's
+    least-squares residual (the box holds numpy's solution)."""
+    A, b = _least_squares_data(entries)  # noqa: N806
+    solution, *_ = np.linalg.lstsq(A, b, rcond=None)
+    assert np.abs(solution).max() < 5
+    m = bw.Model()
+    w, t = m.continuous("w", -5, 5, shape=10), m.continuous("t", 0, 100)
+    m.add(bw.norm2(A @ w - b) <= t)
+    m.minimize(t)
+    res = m.solve()
+    assert res.status == "optimal" and res.verified
+    expected = np.linalg.norm(A @ solution - b)
+    assert abs(res.objective - expected) <= 1e-6 * max(1.0, expected)

@@ -201,6 +201,44 @@ def test_convex_minlp_matches_scip():
     assert res.objective == pytest.approx(s.getObjVal(), abs=1e-5)
 
 
+def _ball_and_halfspace(c: np.ndarray, a: np.ndarray, r: float, t: float) -> float:
+    """``min c·x`` over ``||x|| <= t`` and ``a·x >= r``, in closed form: ``-t|c|`` when the
+    ball's lowest point satisfies the half-space, else the lowest point of the circle
+    where the plane ``a·x = r`` cuts the sphere (inf when it misses the ball)."""
+    if -t * (a @ c) / np.linalg.norm(c) >= r:
+        return -t * float(np.linalg.norm(c))
+    if t < r / np.linalg.norm(a):
+        return np.inf
+    along = (c @ a) / (a @ a)
+    across = np.linalg.norm(c - along * a)
+    return float(r * along - across * np.sqrt(t * t - r * r / (a @ a)))
+
+
+@pytest.mark.parametrize("seed", [None, 1, 2, 3])
+def test_cone_over_free_columns_matches_closed_form(seed):
+    """``min c·x + y0 + 2 y1`` with ``||x|| <= t <= y0, y1`` (y integer up to 5) and
+    ``a·x >= r``: the shape of cvxpy's mixed-integer SOCPs (``x`` free, bounded only
+    through the cone). The LP with the cut at the NLP optimum is bounded only if its
+    gradient balances ``c`` exactly, so the search must cut off the LP's rays. The
+    oracle: every ``y`` with ``t = min(y)`` (the bigger ball is never worse) in closed
+    form. Seed None is cvxpy's ``mi_socp_1``."""
+    rng = np.random.default_rng(seed)
+    c, a, r = ((np.array([3.0, 2.0, 1.0]), np.array([1.0, 1.0, 3.0]), 0.1) if seed is None
+               else (rng.normal(size=3) * 2, rng.normal(size=3), float(rng.uniform(0, 1))))
+    m = bw.Model()
+    y, x, t = m.integer("y", 0, 5, shape=2), m.continuous("x", shape=3), m.continuous("t")
+    m.add(bw.norm2(x) <= t)
+    m.add(t <= y[0])
+    m.add(t <= y[1])
+    m.add(x @ a >= r)
+    m.minimize(x @ c + y[0] + 2 * y[1])
+    oracle = min(y0 + 2 * y1 + _ball_and_halfspace(c, a, r, min(y0, y1))
+                 for y0, y1 in itertools.product(range(6), repeat=2))
+    res = m.solve(time_limit=60)
+    assert res.status == "optimal" and res.verified, res.report.reason
+    assert res.objective == pytest.approx(oracle, abs=1e-6)
+
+
 def test_heuristic_mode_solves_a_nonconvex_model():
     m, x, y = disc_model()
     m.maximize(bw.exp(x) + y)

@@ -168,6 +168,47 @@ def test_outer_approximation_cuts_keep_every_feasible_integer_point(seed: int) -
             assert np.all(cuts.rows @ x <= cuts.upper + 1e-9)
 
 
+def _free_ball(n: int, centre: np.ndarray, radius: float, hessian: np.ndarray) -> Problem:
+    """``(x - centre)ᵀ H (x - centre) <= radius²`` over free columns, no linear rows."""
+    rows = QuadraticFunction([sp.csr_matrix(2 * hessian)],
+                             sp.csr_matrix(-2 * (hessian @ centre)[None, :]),
+                             np.array([centre @ hessian @ centre]))
+    return Problem(c=np.zeros(n), A=sp.csr_matrix((0, n)), row_lower=[], row_upper=[],
+                   col_lower=np.full(n, -np.inf), col_upper=np.full(n, np.inf),
+                   integrality=np.zeros(n, bool),
+                   nonlinear=[NonlinearRows(rows, -np.inf, radius ** 2)])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_ray_cuts_end_the_ray_and_keep_the_feasible_set(seed: int) -> None:
+    # An unbounded LP's ray from any point leaves a bounded convex set: the cut must grow
+    # along the ray (so the LP cannot follow it) and hold at every point of the set.
+    rng = np.random.default_rng(seed)
+    n = 3
+    factor = rng.normal(size=(n, n))
+    hessian = factor @ factor.T + 0.1 * np.eye(n)
+    centre, radius = rng.normal(size=n), float(rng.uniform(0.5, 2.0))
+    problem = _free_ball(n, centre, radius, hessian)
+    ray = rng.normal(size=n)
+    cuts = OuterApproximation(problem).ray_cuts(rng.normal(size=n) * 3, ray,
+                                                problem.col_lower, problem.col_upper)
+    assert cuts is not None
+    assert np.all(cuts.rows @ ray > 0)
+    inside = np.linalg.cholesky(np.linalg.inv(hessian))  # maps the unit ball onto the set
+    for direction in rng.normal(size=(200, n)):
+        x = centre + radius * inside @ (direction / np.linalg.norm(direction))
+        assert np.all(cuts.rows @ x <= cuts.upper + 1e-9)
+
+
+def test_a_ray_the_rows_allow_gets_no_cut() -> None:
+    # The row reads x0 only: along x1 nothing is ever violated, so no cut can end that ray.
+    problem = _free_ball(2, np.zeros(2), 1.0, np.diag([1.0, 0.0]))
+    outer = OuterApproximation(problem)
+    bounds = problem.col_lower, problem.col_upper
+    assert outer.ray_cuts(np.zeros(2), np.array([0.0, 1.0]), *bounds) is None
+    assert outer.ray_cuts(np.zeros(2), np.array([1.0, 1.0]), *bounds) is not None
+
+
 def test_merged_quadratic_blocks_evaluate_like_the_separate_ones() -> None:
     rng = np.random.default_rng(7)
     blocks = []
