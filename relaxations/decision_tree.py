@@ -10,9 +10,10 @@ literals) with the affine value the nest takes there; a path that takes both sid
 condition is dropped, and exactly one of the remaining leaves holds at every point.
 :mod:`.tree_formulation` writes the rows.
 
-A nested column is *absorbed* into its parent's tree when it is read exactly once in the
-whole model, as a term of one branch of one parent (no other absorbable column in that
-branch); it then gets no rows of its own, and its value is recomputed from the solution.
+A nested column is *absorbed* into its parent's tree when nothing reads it but the
+branches of one parent (one, or both: the running total of sequential ``if`` statements
+is read by both branches of the next), where it is the only absorbable column; it then
+gets no rows of its own, and its value is recomputed from the solution.
 A nest whose conditions are not conjunctions of linear comparisons and literals (counts,
 quadratic comparisons) or whose leaves would exceed :data:`MAX_LEAVES` is lowered node by
 node as before.
@@ -80,7 +81,7 @@ def group_decision_trees(model: Model, used: Sequence[Definition]
     for node in nests:
         for operand in node.operands:
             np.add.at(in_branches, scalar_terms(operand)[0], 1)
-    children = _absorbable_children(nests, outside + in_branches)
+    children = _absorbable_children(nests, outside)
     absorbed_by = {child.column: parent for (parent, _), (child, _) in children.items()}
     objective = model.objective.lin if isinstance(model.objective, QuadExpr) else \
         model.objective
@@ -99,21 +100,28 @@ def group_decision_trees(model: Model, used: Sequence[Definition]
     return items, absorbed
 
 
-def _absorbable_children(nests: list[IfThenElse], reads: np.ndarray
+def _absorbable_children(nests: list[IfThenElse], outside: np.ndarray
                          ) -> dict[tuple[IfThenElse, bool], tuple[IfThenElse, float]]:
-    """For each (node, side) whose branch reads one absorbable nested column (``reads``:
-    how often each column is read in the whole model): that node and its coefficient."""
+    """For each (node, side) whose branch reads an absorbable nested column: that column's
+    node and its coefficient there. Absorbable: read nowhere but in the branches of one
+    node (``outside``: reads elsewhere), and the only absorbable column of each of them."""
     by_column = {d.column: d for d in nests}
-    children = {}
+    readers: dict[int, set[int]] = {}
+    for node in nests:
+        for operand in node.operands:
+            for j in scalar_terms(operand)[0].tolist():
+                readers.setdefault(j, set()).add(id(node))
+    found = {}
     for node in nests:
         for side, operand in zip((True, False), node.operands, strict=True):
             cols, coefs = scalar_terms(operand)
-            found = [(int(j), float(a)) for j, a in zip(cols, coefs, strict=True)
-                     if int(j) in by_column and reads[j] == 1]
-            if len(found) == 1:
-                j, a = found[0]
-                children[(node, side)] = (by_column[j], a)
-    return children
+            found[(node, side)] = [(j, a) for j, a in zip(cols.tolist(), coefs.tolist(),
+                                                          strict=True)
+                                   if j in by_column and outside[j] == 0
+                                   and readers[j] == {id(node)}]
+    shared = {j for pairs in found.values() if len(pairs) > 1 for j, _ in pairs}
+    return {key: (by_column[pairs[0][0]], pairs[0][1]) for key, pairs in found.items()
+            if len(pairs) == 1 and pairs[0][0] not in shared}
 
 
 def _columns_read_outside_branches(model: Model, used: Sequence[Definition]) -> np.ndarray:

@@ -261,3 +261,32 @@ def test_a_chain_that_is_convex_where_the_objective_pushes_has_no_binaries():
                   if floor is None or rule(v) >= floor]
         best = max(values) if sign < 0 else min(values)
         assert math.isclose(res.objective, best, abs_tol=1e-4), (rule, res.objective, best)
+
+
+@bw.program
+def running_total(q):
+    cost = 0.0
+    if q > 0:
+        cost = cost + 50 + 4 * q
+    if q >= 100:
+        cost = cost - 0.5 * q
+    if q >= 250:
+        cost = cost - 0.5 * q
+    return cost
+
+
+def test_sequential_ifs_on_a_running_total_are_one_tree():
+    # Each if reads the total so far in both its branches: still one tree, four leaves
+    # (q == 0 needing no binary), as if written as an if/elif chain.
+    m = bw.Model()
+    q = m.continuous("q", 0, 600)
+    m.minimize(running_total(q) - 3.2 * q)
+    used, _ = analyse(m)
+    items, absorbed = group_decision_trees(m, used)
+    assert len([i for i in items if isinstance(i, DecisionTree)]) == 1 and len(absorbed) == 2
+    assert int(np.count_nonzero(m.to_problem().integrality)) == 3
+    res = m.solve()
+    assert res.status == "optimal" and res.verified
+    grid = np.concatenate([np.linspace(0, 600, 60001), [1e-5, 250 - 1e-5]])
+    best = min(running_total(v) - 3.2 * v for v in grid)
+    assert math.isclose(res.objective, best, abs_tol=1e-4), (res.objective, best)
