@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from branchwise.expr import Constraint, LinExpr, Rows, integral_terms, quicksum
+from branchwise.expr import Constraint, LinExpr, Rows, integral_terms, quicksum, scalar_terms
 from branchwise.relaxations import choice
 from branchwise.relaxations.atoms import le_rows
 from branchwise.relaxations.bigm import imply_le
@@ -100,7 +100,7 @@ class DecisionTreePass:
                                hint="_tree")
             return tree, [], []
         null = next((i for i, s in enumerate(shapes) if _is_null(s)), None)
-        indicators = _indicators(target, len(shapes), null)
+        indicators = _indicators(target, shapes, forms, null)
         bounded = all(math.isfinite(v) for s in shapes for iv in s.bounds.values() for v in iv)
         if choice.tree_uses_hull(target.options, len(forms.exprs), bounded):
             _hull(target, shapes, forms, indicators, y)
@@ -219,11 +219,20 @@ def _is_null(shape: _Shape) -> bool:
     return shape.value[2] == 0.0 and all(iv == (0.0, 0.0) for iv in shape.bounds.values())
 
 
-def _indicators(target: Target, count: int, null: int | None) -> list[LinExpr]:
-    """One 0/1 expression per leaf, exactly one of them 1."""
+def _indicators(target: Target, shapes: list[_Shape], forms: _Forms, null: int | None
+                ) -> list[LinExpr]:
+    """One 0/1 expression per leaf, exactly one of them 1. Two leaves told apart by a
+    binary variable (``if on: ...``) use that variable itself."""
+    count = len(shapes)
     if count == 1:
         return [LinExpr.constant(1.0)]
     if count == 2:
+        for k, f in enumerate(forms.exprs):
+            cols, coefs = scalar_terms(f)
+            sides = [s.bounds[k] for s in shapes]
+            if (cols.size == 1 and target.integral[cols[0]] and sorted(sides) == [(0.0, 0.0),
+                                                                             (1.0, 1.0)]):
+                return [f, 1 - f] if sides[0] == (1.0, 1.0) else [1 - f, f]
         delta = target.binary("_leaf")
         return [1 - delta, delta] if null == 0 else [delta, 1 - delta]
     own = [target.binary("_leaf") for _ in range(count - (null is not None))]
@@ -240,7 +249,9 @@ def _hull(target: Target, shapes: list[_Shape], forms: _Forms, indicators: list[
     copies = [[_copy(target, s.bounds[k], d) for k in range(len(forms.exprs))]
               for s, d in zip(shapes, indicators, strict=True)]
     for k, f in enumerate(forms.exprs):
-        target.add_row(f - quicksum(parts[k] for parts in copies), 0.0, 0.0, hint="_tree")
+        linking = f - quicksum(parts[k] for parts in copies)
+        if scalar_terms(linking)[0].size:  # empty when the copies are the form itself
+            target.add_row(linking, 0.0, 0.0, hint="_tree")
     value = []
     for s, d, parts in zip(shapes, indicators, copies, strict=True):
         form, scale, const = s.value

@@ -184,7 +184,9 @@ def test_result_values_of_conditions_and_late_expressions(m):
     m.maximize(bw.if_then_else(b, 20 - x, x))
     res = m.solve()
     assert res.objective == pytest.approx(14.0) and res[b] == 1 and res[x] == pytest.approx(6)
-    assert res.value(b & (x >= 6)) is True and res.value(~b) is False
+    # x is 6 to round-off (an LP vertex), so the condition read back stays off that edge
+    assert res.value(b & (x >= 5.5)) is True and res.value(~b) is False
+    assert res.value(b & (x >= 6.5)) is False
     assert res[abs(x - 10)] == pytest.approx(4.0)  # made after the solve: computed from x
     assert res.value(x * abs(x - 10)) == pytest.approx(24.0)
     late = m.continuous("late", 0, 1)
