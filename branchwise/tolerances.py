@@ -1,6 +1,8 @@
 """Every numerical tolerance branchwise uses, named once, in one place, and the scaling
 under which a point's excess over a bound is compared with FEASIBILITY."""
 
+from typing import Any
+
 import numpy as np
 
 #: A value within this distance of an integer counts as integral.
@@ -20,6 +22,21 @@ LARGE_COEFFICIENT = 1e15
 BOUND_PROGRESS = 1e-6
 #: Slack added to every implied bound (relative to max(1, |bound|)) against round-off.
 BOUND_SAFETY = 1e-9
+#: Integral values below this magnitude are exact in double precision.
+_EXACT_INTEGERS = 2.0 ** 52
+
+
+def round_off_slack(value: Any) -> Any:
+    """The BOUND_SAFETY slack for a computed bound (array or float); none for an infinite
+    or integral one. Integer data (job-shop durations, capacities) give integral bounds
+    that floating point computes exactly, and a slack on them made every big-M fractional
+    (164.000001 for 164): HiGHS on the ft06 export took 1.7x the hand model's time over 4
+    seeds, and 1.1x over 12 seeds with the Ms integral (noisy, 2 cores)."""
+    array = np.asarray(value, dtype=float)
+    finite = np.where(np.isfinite(array), array, 0.0)
+    exact = (finite == np.round(finite)) & (np.abs(finite) < _EXACT_INTEGERS)
+    slack = np.where(exact, 0.0, BOUND_SAFETY * np.maximum(1.0, np.abs(finite)))
+    return slack if np.ndim(value) else float(slack)
 #: Default margin a strict comparison on a continuous expression keeps (``a < b`` becomes
 #: ``a <= b - STRICT_GAP``). Ten times FEASIBILITY, so that no point accepted within the
 #: feasibility tolerance can put Python on the other side of the comparison.

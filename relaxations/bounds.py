@@ -21,7 +21,7 @@ from branchwise.expr import Constraint, LinExpr, Rows, scalar_terms
 from branchwise.functions import Definition
 from branchwise.logic import required_comparisons
 from branchwise.relaxations.growing import GrowingArray
-from branchwise.tolerances import BOUND_PROGRESS, BOUND_SAFETY, INTEGRALITY
+from branchwise.tolerances import BOUND_PROGRESS, INTEGRALITY, round_off_slack
 
 if TYPE_CHECKING:
     from branchwise.model import Model
@@ -296,7 +296,7 @@ def _residual(parts: np.ndarray, rows: np.ndarray, n_rows: int) -> np.ndarray:
 
 def _safety(value: np.ndarray | float) -> np.ndarray | float:
     """The slack added to an implied bound against floating-point round-off."""
-    return BOUND_SAFETY * np.maximum(1.0, np.abs(np.where(np.isfinite(value), value, 0.0)))
+    return round_off_slack(value)
 
 
 def _settled(before: tuple[np.ndarray, np.ndarray], after: tuple[np.ndarray, np.ndarray]

@@ -16,7 +16,7 @@ import math
 from branchwise.expr import LinExpr
 from branchwise.relaxations.bounds import Bounds
 from branchwise.relaxations.target import column as column_of
-from branchwise.tolerances import BOUND_SAFETY
+from branchwise.tolerances import round_off_slack
 
 Terms = tuple[list[int], list[float], float]
 
@@ -51,7 +51,7 @@ class Domain:
         cols, coefs, const = terms(e)
         value = const + sum(a * self.range(j)[1 if a > 0 else 0]
                             for j, a in zip(cols, coefs, strict=True))
-        value = value + BOUND_SAFETY * max(1.0, abs(value)) if math.isfinite(value) else value
+        value = value + round_off_slack(value)
         return min(value, self.bounds.upper_of(e))
 
     def _tighten(self, row: Terms) -> None:
@@ -68,9 +68,9 @@ class Domain:
             limit = -rest / a
             lo, hi = self.range(j)
             if a > 0:
-                hi = min(hi, limit + BOUND_SAFETY * max(1.0, abs(limit)))
+                hi = min(hi, limit + round_off_slack(limit))
             else:
-                lo = max(lo, limit - BOUND_SAFETY * max(1.0, abs(limit)))
+                lo = max(lo, limit - round_off_slack(limit))
             self.box[j] = (lo, hi)
             if lo > hi:
                 self.empty = True

@@ -23,7 +23,7 @@ from branchwise.relaxations.bounds import Bounds
 from branchwise.relaxations.choice import Options
 from branchwise.relaxations.growing import GrowingArray
 from branchwise.smooth import NonlinearRows
-from branchwise.tolerances import BOUND_SAFETY
+from branchwise.tolerances import round_off_slack
 
 if TYPE_CHECKING:
     from branchwise.model import Model
@@ -209,8 +209,8 @@ class Target:
 
 
 def _slack(bound: float) -> float:
-    """BOUND_SAFETY relative to ``max(1, |bound|)`` (0 for an infinite bound)."""
-    return BOUND_SAFETY * max(1.0, abs(bound)) if math.isfinite(bound) else 0.0
+    """The round-off slack of a computed bound (0 for an infinite or integral one)."""
+    return round_off_slack(bound)
 
 
 def column(j: int) -> LinExpr:
