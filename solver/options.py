@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from branchwise.deadline import Deadline
@@ -61,6 +62,12 @@ class SolveOptions:
     #: still violates a row after the cut rounds, and linearise at its optimum (an NLP
     #: bound per node instead of outer approximation alone).
     node_nlp: bool = False
+    #: Called as each node's solve begins, with the nodes counted so far (this one
+    #: included) and the open nodes then queued: how a caller watches the tree grow
+    #: (benchmarks/open_nodes.py). Searches run inside the search (sub-MIPs, the
+    #: unboundedness check) do not call it.
+    on_node: Callable[[int, int], None] | None = field(default=None, repr=False,
+                                                       compare=False)
     #: When the time limit runs out. Set from ``time_limit`` here and again by
     #: :meth:`started`, which every solve calls first: options built once and reused (a
     #: module constant, a loop) give each solve its whole limit, however long ago they were
@@ -86,6 +93,12 @@ class SolveOptions:
             raise ValueError("nonconvex must be 'error' or 'heuristic'")
         if self.quadratic_objective not in ("qp", "outer"):
             raise ValueError("quadratic_objective must be 'qp' or 'outer'")
+
+    def nested(self, **changes) -> SolveOptions:
+        """Options for a search run inside the one these steer (a sub-MIP, the
+        unboundedness check): ``changes`` applied as by ``replace``, and neither the log
+        nor :attr:`on_node`, which report on the outer search."""
+        return replace(self, log=False, on_node=None, **changes)
 
     def started(self) -> SolveOptions:
         """A copy of these options whose time limit counts from now."""

@@ -292,7 +292,7 @@ class Search:
         feasible, which a search on the zero objective decides."""
         feasibility = replace(self.problem, c=np.zeros(self.problem.n_cols), Q=None,
                               objective_offset=0.0)
-        options = replace(self.options, log=False, time_limit=max(self.remaining(), 1e-3))
+        options = self.options.nested(time_limit=max(self.remaining(), 1e-3))
         result = Search(feasibility, options).run()
         if result.status == "optimal":
             return "unbounded"
@@ -321,6 +321,8 @@ class Search:
         if not warm:
             self.lp.set_basis(node.basis)
         self.nodes += 1
+        if self.options.on_node is not None:
+            self.options.on_node(self.nodes, len(self.queue))
         attempts = IntegralAttempts()
         for tightening_round in itertools.count():
             result = self._solve_relaxation(_OA_ROUNDS_NODE)

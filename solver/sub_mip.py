@@ -60,9 +60,8 @@ class SubMipHeuristic(PrimalHeuristic):
         """Branch and bound on ``problem`` within the limits, rounding and diving only."""
         from branchwise.solver.search import Search  # the search module imports this one
 
-        options = replace(self.options, node_limit=node_limit,
-                          time_limit=max(time_limit, 1e-3), log=False,
-                          cut_rounds=min(self.options.cut_rounds, _CUT_ROUNDS))
+        options = self.options.nested(node_limit=node_limit, time_limit=max(time_limit, 1e-3),
+                                      cut_rounds=min(self.options.cut_rounds, _CUT_ROUNDS))
         search = Search(problem, options)
         search.heuristics = [h for h in search.heuristics
                              if isinstance(h, (SimpleRounding, FractionalDiving))]

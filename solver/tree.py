@@ -104,6 +104,10 @@ class NodeQueue:
     """Open nodes, taken by best (lowest) bound, deeper nodes first on ties; or, with
     ``bound_every`` set, by best estimate except every ``bound_every``-th pop, which takes
     the best bound so the global bound keeps moving (SCIP's best estimate with plunging).
+    A node taken through one order stays in the other until it surfaces there; once such
+    stale entries outnumber the open nodes, both orders are rebuilt without them, so the
+    queue never holds (and keeps alive) more taken nodes than open ones, at O(1) per pop
+    amortised.
 
     With ``basis_limit`` set, the queue bounds the memory of warm starts: once it holds
     more nodes than that, the stored bases are dropped in one walk and every node pushed
@@ -149,6 +153,8 @@ class NodeQueue:
         entry = heapq.heappop(heap)
         if self._bound_every is not None:
             self._gone.add(entry[2])
+            if len(self._gone) > self._size:
+                self._rebuild()
         return entry[-1]
 
     def best_bound(self) -> float:
@@ -159,7 +165,14 @@ class NodeQueue:
     def prune(self, cutoff: float) -> int:
         """Drop every node whose bound reaches ``cutoff``; return how many went."""
         before = len(self)
-        keep = [e for e in self._by_bound if e[0] < cutoff and e[2] not in self._gone]
+        self._rebuild(cutoff)
+        return before - self._size
+
+    def _rebuild(self, cutoff: float | None = None) -> None:
+        """Rebuild both orders from the open nodes (those whose bound is below ``cutoff``,
+        when given), without the stale entries of nodes already taken (one walk of each)."""
+        keep = [e for e in self._by_bound
+                if e[2] not in self._gone and (cutoff is None or e[0] < cutoff)]
         kept_keys = {e[2] for e in keep}
         self._by_bound = keep
         self._by_estimate = [e for e in self._by_estimate if e[2] in kept_keys]
@@ -167,7 +180,6 @@ class NodeQueue:
         heapq.heapify(self._by_estimate)
         self._gone.clear()
         self._size = len(keep)
-        return before - self._size
 
     def _drop_bases(self) -> None:
         """Forget the stored warm starts of every queued node (one walk of the queue)."""

@@ -1,7 +1,10 @@
 """The bound trail: replaying it gives the tightest bounds along the path, and a child knows
-which links are its own (the search propagates from just those)."""
+which links are its own (the search propagates from just those). The node queue takes the
+right node, and what it keeps (bases, taken nodes) stays bounded however long it runs."""
 
 from __future__ import annotations
+
+import weakref
 
 import numpy as np
 
@@ -51,3 +54,48 @@ def test_best_estimate_queue_takes_estimates_and_every_kth_by_bound() -> None:
     assert queue.prune(cutoff=4.5) == 1  # the node with bound 5 goes
     assert len(queue) == 1 and queue.pop().bound == 2.0 and len(queue) == 0
     assert queue.best_bound() == float("inf")
+
+
+def test_best_estimate_queue_keeps_its_order_and_no_more_taken_nodes_than_open_ones() -> None:
+    """Estimates opposite to bounds: nodes taken by estimate sit at the bottom of the
+    bound order and never surface there. The queue must still pick the right node every
+    time, and must not keep those taken nodes alive (the memory of a long search)."""
+    rng = np.random.default_rng(3)
+    queue, live, taken = NodeQueue(bound_every=10), set(), []
+    for step in range(3_000):
+        node = Node(None, float(rng.random()), 1)
+        node.estimate = -node.bound
+        queue.push(node)
+        live.add(node)
+        if step < 100:
+            continue  # fill first, then take one per push: about 100 stay open
+        by_bound = (len(taken) + 1) % 10 == 0
+        expected = min(live, key=lambda n: n.bound if by_bound else n.estimate)
+        node = queue.pop()
+        assert node is expected
+        live.remove(node)
+        taken.append(weakref.ref(node))
+        del node, expected
+    assert len(queue) == len(live) == 100
+    assert sum(ref() is not None for ref in taken) <= len(queue)
+
+
+def test_queue_keeps_at_most_its_limit_of_bases_with_one_walk_per_crossing(
+        monkeypatch) -> None:
+    """Grow past the basis limit, shrink below half of it, three times over: at no point
+    do more queued nodes than the limit hold a basis, and each crossing costs one walk."""
+    walks = []
+    original = NodeQueue._drop_bases
+    monkeypatch.setattr(NodeQueue, "_drop_bases",
+                        lambda self: (walks.append(len(self)), original(self)))
+    limit, basis = 20, object()
+    queue, live = NodeQueue(basis_limit=limit), set()
+    for _ in range(3):
+        while len(queue) < 5 * limit:
+            node = Node(None, float(len(live)), 0, basis=basis)
+            queue.push(node)
+            live.add(node)
+            assert sum(n.basis is not None for n in live) <= limit
+        while len(queue) > limit // 4:
+            live.remove(queue.pop())
+    assert walks == [limit + 1] * 3
