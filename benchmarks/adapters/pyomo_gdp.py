@@ -11,8 +11,12 @@ from __future__ import annotations
 import runpy
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmarks.adapters.base import Limits, Outcome, finite_or_none
+
+if TYPE_CHECKING:
+    from pyomo.environ import ConcreteModel
 
 SUFFIXES = (".py",)
 
@@ -28,8 +32,13 @@ def version() -> str:
 
 
 def solve_with(transformation: str, path: Path, limits: Limits) -> Outcome:
-    """Transform ``model`` of the file at ``path`` with ``transformation`` (``gdp.bigm``,
-    ``gdp.hull``) and solve it with HiGHS.
+    """Solve ``model`` of the file at ``path`` by :func:`solve_model`."""
+    return solve_model(transformation, runpy.run_path(str(path))["model"], limits)
+
+
+def solve_model(transformation: str, model: ConcreteModel, limits: Limits) -> Outcome:
+    """Transform a Pyomo GDP ``model`` with ``transformation`` (``gdp.bigm``, ``gdp.hull``)
+    and solve it with HiGHS.
 
     The appsi interface is used directly: through ``SolverFactory("appsi_highs")`` the
     time limit set on its config did not reach HiGHS (a 10 s limit ran for minutes)."""
@@ -37,7 +46,6 @@ def solve_with(transformation: str, path: Path, limits: Limits) -> Outcome:
     from pyomo.contrib.appsi.base import TerminationCondition as Tc
     from pyomo.contrib.appsi.solvers import Highs
 
-    model = runpy.run_path(str(path))["model"]
     start = time.perf_counter()
     pyo.TransformationFactory(transformation).apply_to(model)
     highs = Highs()

@@ -11,10 +11,15 @@ Data: ``problems/logic_scale/facility/*.csv`` (seeded, see :func:`generate`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 import branchwise as bw
 from benchmarks.logic_scale.data import DATA, read_table, write_table
+
+if TYPE_CHECKING:
+    from pyomo.environ import ConcreteModel
 
 FOLDER = DATA / "facility"
 #: Sites x customers of each size.
@@ -97,7 +102,7 @@ def hand(key: str) -> bw.Model:
     return m
 
 
-def gdp(key: str):  # -> pyomo ConcreteModel
+def gdp(key: str) -> ConcreteModel:
     """The model as a Pyomo GDP user writes it: closed, small or large, per site."""
     import pyomo.environ as pyo
     from pyomo.gdp import Disjunct, Disjunction
@@ -106,19 +111,19 @@ def gdp(key: str):  # -> pyomo ConcreteModel
     nf, nc = cost.shape
     m = pyo.ConcreteModel(f"facility-{key}")
     m.flow = pyo.Var(range(nf), range(nc), bounds=lambda m, f, c: (0, float(demand[c])))
-    m.load = pyo.Var(range(nf), bounds=lambda m, f: (0, float(sites[f, 3])))
+    m.throughput = pyo.Var(range(nf), bounds=lambda m, f: (0, float(sites[f, 3])))
     m.charge = pyo.Var(range(nf), bounds=lambda m, f: (0, float(sites[f, 5])))
     m.served = pyo.Constraint(range(nc), rule=lambda m, c: sum(
         m.flow[f, c] for f in range(nf)) == float(demand[c]))
-    m.loading = pyo.Constraint(range(nf), rule=lambda m, f: m.load[f] == sum(
+    m.loading = pyo.Constraint(range(nf), rule=lambda m, f: m.throughput[f] == sum(
         m.flow[f, c] for c in range(nc)))
 
     def closed(b: Disjunct, f: int) -> None:
-        b.empty = pyo.Constraint(expr=b.model().load[f] == 0)
+        b.empty = pyo.Constraint(expr=b.model().throughput[f] == 0)
         b.free = pyo.Constraint(expr=b.model().charge[f] == 0)
 
     def small(b: Disjunct, f: int) -> None:
-        b.capacity = pyo.Constraint(expr=b.model().load[f] <= float(sites[f, 2]))
+        b.capacity = pyo.Constraint(expr=b.model().throughput[f] <= float(sites[f, 2]))
         b.fee = pyo.Constraint(expr=b.model().charge[f] == float(sites[f, 4]))
 
     def large(b: Disjunct, f: int) -> None:

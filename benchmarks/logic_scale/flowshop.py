@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import json
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 import branchwise as bw
 from benchmarks.logic_scale.data import DATA
+
+if TYPE_CHECKING:
+    from pyomo.environ import ConcreteModel
 
 FOLDER = DATA / "flowshop"
 #: Jobs x machines of each size.
@@ -123,7 +127,7 @@ def hand(key: str, integral: bool = False) -> bw.Model:
     return m
 
 
-def gdp(key: str):  # -> pyomo ConcreteModel
+def gdp(key: str) -> ConcreteModel:
     """The model as a Pyomo GDP user writes it: a Disjunction of two Disjuncts per pair."""
     import pyomo.environ as pyo
     from pyomo.gdp import Disjunct, Disjunction

@@ -10,11 +10,15 @@ Disjunction of two Disjuncts per pair. Data: ``problems/logic_scale/jobshop/*.tx
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 import branchwise as bw
 from benchmarks.logic_scale.data import DATA
+
+if TYPE_CHECKING:
+    from pyomo.environ import ConcreteModel
 
 FOLDER = DATA / "jobshop"
 #: Instances of each size: Fisher-Thompson 6x6; Lawrence 10x5; ft10 and la24 (10x10, 15x10).
@@ -91,7 +95,7 @@ def hand(key: str, integral: bool = False) -> bw.Model:
     return m
 
 
-def gdp(key: str):  # -> pyomo ConcreteModel (pyomo is imported only where it is used)
+def gdp(key: str) -> ConcreteModel:
     """The model as a Pyomo GDP user writes it: a Disjunction of two Disjuncts per pair."""
     import pyomo.environ as pyo
     from pyomo.gdp import Disjunct, Disjunction

@@ -10,10 +10,15 @@ Data: ``problems/logic_scale/lotsizing/demand.csv`` (seeded, see :func:`generate
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 import branchwise as bw
 from benchmarks.logic_scale.data import DATA, read_table, write_table
+
+if TYPE_CHECKING:
+    from pyomo.environ import ConcreteModel
 
 PATH = DATA / "lotsizing" / "demand.csv"
 #: Weeks of each size: one year, two, five.
@@ -93,7 +98,7 @@ def hand(key: str) -> bw.Model:
     return m
 
 
-def gdp(key: str):  # -> pyomo ConcreteModel
+def gdp(key: str) -> ConcreteModel:
     """The model as a Pyomo GDP user writes it: per week, no order or one of the tiers."""
     import pyomo.environ as pyo
     from pyomo.gdp import Disjunct, Disjunction

@@ -12,11 +12,15 @@ Data: ``problems/logic_scale/relu/*.json`` (seeded, see :func:`generate`).
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 import branchwise as bw
 from benchmarks.logic_scale.data import DATA
+
+if TYPE_CHECKING:
+    from pyomo.environ import ConcreteModel
 
 FOLDER = DATA / "relu"
 #: Networks of each size: inputs x hidden units per layer (two hidden layers, one output).
@@ -108,7 +112,7 @@ def hand(key: str) -> bw.Model:
     return m
 
 
-def gdp(key: str):  # -> pyomo ConcreteModel
+def gdp(key: str) -> ConcreteModel:
     """The model as a Pyomo GDP user writes it: an on/off Disjunction per unit."""
     import pyomo.environ as pyo
     from pyomo.gdp import Disjunct, Disjunction

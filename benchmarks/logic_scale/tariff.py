@@ -11,10 +11,15 @@ Data: ``problems/logic_scale/tariff/hours.csv`` (seeded, see :func:`generate`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 import branchwise as bw
 from benchmarks.logic_scale.data import DATA, read_table, write_table
+
+if TYPE_CHECKING:
+    from pyomo.environ import ConcreteModel
 
 PATH = DATA / "tariff" / "hours.csv"
 #: Hours of each size: a day, three days, a week.
@@ -111,7 +116,7 @@ def hand(key: str) -> bw.Model:
     return m
 
 
-def gdp(key: str):  # -> pyomo ConcreteModel
+def gdp(key: str) -> ConcreteModel:
     """The model as a Pyomo GDP user writes it: per hour a Disjunction over the tiers and
     one over the battery's direction."""
     import pyomo.environ as pyo
