@@ -126,9 +126,9 @@ def markdown(rows: list[dict], meta: dict, stats: list[SolverStats], profile_not
     ran, all_solved = ran_by_all(rows, solvers), solved_by_all(rows, solvers)
     parts = [
         f"# Benchmark {meta['name']}",
-        _setting(meta),
+        setting(meta),
         "## Solvers",
-        _solver_table(meta),
+        solver_table(meta),
         "## Results",
         _stats_table(stats),
         f"Time: shifted geometric mean (shift {TIME_SHIFT:g} s) over the {len(ran)} instances "
@@ -137,7 +137,7 @@ def markdown(rows: list[dict], meta: dict, stats: list[SolverStats], profile_not
         "instances every solver solved (nodes as each solver counts them: CBC does not count "
         "the root). Ratios are to HiGHS (below 1: faster/fewer).",
         _wrong_section(rows),
-        _failures(rows),
+        failures(rows),
         "## Performance profile",
         profile_note or "![performance profile](profile.png)",
         "## Per instance",
@@ -146,7 +146,7 @@ def markdown(rows: list[dict], meta: dict, stats: list[SolverStats], profile_not
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
-def _setting(meta: dict) -> str:
+def setting(meta: dict) -> str:
     """The command, limits and machine of the run."""
     m = meta["machine"]
     lines = [
@@ -162,7 +162,7 @@ def _setting(meta: dict) -> str:
     return "\n".join(lines)
 
 
-def _solver_table(meta: dict) -> str:
+def solver_table(meta: dict) -> str:
     """Name, version and availability of each solver."""
     lines = ["| solver | version | note |", "|---|---|---|"]
     for s in meta["solvers"]:
@@ -182,8 +182,8 @@ def _stats_table(stats: list[SolverStats]) -> str:
         wrong = f"**{s.wrong}**" if s.wrong else "0"
         lines.append(
             f"| {s.name} | {s.runs} | {s.solved} | {wrong} | {s.unsolved} | {s.errors} "
-            f"| {_num(s.time_sgm, '.2f')} | {_num(s.time_ratio, '.2f')} "
-            f"| {_num(s.nodes_sgm, '.0f')} | {_num(s.nodes_ratio, '.2f')} |"
+            f"| {num(s.time_sgm, '.2f')} | {num(s.time_ratio, '.2f')} "
+            f"| {num(s.nodes_sgm, '.0f')} | {num(s.nodes_ratio, '.2f')} |"
         )
     return "\n".join(lines)
 
@@ -197,13 +197,13 @@ def _wrong_section(rows: list[dict]) -> str:
              "| instance | solver | status | objective | bound | known optimum |",
              "|---|---|---|---:|---:|---:|"]
     lines.extend(
-        f"| {r['instance']} | {r['solver']} | {r['status']} | {_num(r.get('objective'), '.10g')} "
-        f"| {_num(r.get('bound'), '.10g')} | {_num(r['known_optimum'], '.10g')} |" for r in wrong
+        f"| {r['instance']} | {r['solver']} | {r['status']} | {num(r.get('objective'), '.10g')} "
+        f"| {num(r.get('bound'), '.10g')} | {num(r['known_optimum'], '.10g')} |" for r in wrong
     )
     return "\n".join(lines)
 
 
-def _failures(rows: list[dict]) -> str:
+def failures(rows: list[dict]) -> str:
     """The distinct error messages per solver; empty when every run ended normally."""
     seen = dict.fromkeys((r["solver"], r.get("note") or r["status"])
                          for r in rows if r["status"] in FAILED)
@@ -222,7 +222,7 @@ def _instance_table(rows: list[dict], solvers: list[str]) -> str:
     for name in names:
         known = next((cells[name, s]["known_optimum"] for s in solvers if (name, s) in cells), "")
         row = [_cell(cells.get((name, s))) for s in solvers]
-        lines.append(f"| {name} | {_num(known, '.10g')} | " + " | ".join(row) + " |")
+        lines.append(f"| {name} | {num(known, '.10g')} | " + " | ".join(row) + " |")
     lines.append("")
     lines.append("Cells: seconds when solved; `limit` when stopped without an answer; "
                  "**WRONG** when the answer contradicts the known optimum; `error`/`killed` "
@@ -235,7 +235,7 @@ def _cell(row: dict | None) -> str:
     if row is None or row["status"] == "skipped":
         return "—"
     if row["agrees"] == "WRONG":
-        return f"**WRONG** ({row['status']} {_num(row.get('objective'), '.6g')})"
+        return f"**WRONG** ({row['status']} {num(row.get('objective'), '.6g')})"
     if is_solved(row):
         return f"{float(row['time_s'] if row.get('time_s') is not None else row['wall_s']):.2f}"
     if row["status"] in (*FAILED, "unavailable"):
@@ -250,7 +250,7 @@ def _ratio(value: float | None, reference: float | None) -> float | None:
     return value / reference
 
 
-def _num(value: object, spec: str) -> str:
+def num(value: object, spec: str) -> str:
     """A number formatted with ``spec``, text as it is, ``—`` for None."""
     if value is None or value == "":
         return "—"
