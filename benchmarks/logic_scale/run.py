@@ -50,7 +50,7 @@ PEERS = (
     Peer("branchwise", "benchmarks.adapters.branchwise", "user"),
 )
 #: The peer whose optimum is the reference of a case with no known optimum.
-REFERENCE = "highs"
+REFERENCE = report.HAND
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
