@@ -143,6 +143,14 @@ class Search:
             status = "interrupted"
         return self._report(status)
 
+    def run_nested(self) -> SolveReport:
+        """:meth:`run` for a search inside another (a sub-MIP, the unboundedness check): an
+        interrupt stops the outer search too, instead of ending only this one."""
+        report = self.run()
+        if report.status == "interrupted":
+            raise KeyboardInterrupt
+        return report
+
     def _search(self) -> str:
         if np.any(self.root_lower > self.root_upper) or not self._propagate(
                 self.root_lower, self.root_upper):
@@ -293,7 +301,7 @@ class Search:
         feasibility = replace(self.problem, c=np.zeros(self.problem.n_cols), Q=None,
                               objective_offset=0.0)
         options = self.options.nested(time_limit=max(self.remaining(), 1e-3))
-        result = Search(feasibility, options).run()
+        result = Search(feasibility, options).run_nested()
         if result.status == "optimal":
             return "unbounded"
         if result.status == "infeasible":

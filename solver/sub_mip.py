@@ -65,7 +65,7 @@ class SubMipHeuristic(PrimalHeuristic):
         search = Search(problem, options)
         search.heuristics = [h for h in search.heuristics
                              if isinstance(h, (SimpleRounding, FractionalDiving))]
-        report = search.run()
+        report = search.run_nested()
         self.lp_iterations += report.stats["lp_iterations"]
         self.sub_nodes += report.nodes
         return report.x

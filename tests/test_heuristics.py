@@ -18,7 +18,11 @@ from branchwise.problem import Problem
 from branchwise.solver import SolveOptions
 from branchwise.solver.feasibility_pump import FeasibilityPump
 from branchwise.solver.guided_diving import GuidedDiving
-from branchwise.solver.heuristics import HeuristicContext, PrimalHeuristic, fractional_columns
+from branchwise.solver.heuristics import (
+    HeuristicContext,
+    PrimalHeuristic,
+    fractional_columns,
+)
 from branchwise.solver.highs_model import to_highs_model
 from branchwise.solver.incumbent import Incumbent
 from branchwise.solver.lp import NodeLP
@@ -254,3 +258,17 @@ def test_optimum_unchanged_with_one_heuristic(name: str, heuristic: str) -> None
     assert report.status == "optimal"
     assert report.objective == pytest.approx(optimum(name), rel=1e-6)
     assert search.problem.violation(report.x)[0] <= 1e-6
+
+
+def test_an_interrupt_inside_a_sub_mip_reaches_the_outer_search(monkeypatch) -> None:
+    """A stop signal that lands while a sub-MIP searches: it leaves the sub-MIP for the
+    outer search to stop on (the sub-search used to take it as its own end, and the outer
+    one ran on, in the CLI until its time limit)."""
+    search = Search(mip("p0033"), replace(OPTIONS, cut_rounds=0))
+    rins = HEURISTICS["rins"](search)
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(NodeLP, "solve", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        rins._branch(mip("p0033"), node_limit=10, time_limit=5.0)
