@@ -16,7 +16,13 @@ import branchwise as bw
 from branchwise.relaxations.convexity import analyse
 from branchwise.relaxations.decision_tree import DecisionTree, group_decision_trees
 from tests import yardsticks
-from tests.test_logic_brute_force import brute_force, build, conditions, expressions
+from tests.test_logic_brute_force import (
+    assert_agrees,
+    brute_force,
+    build,
+    conditions,
+    expressions,
+)
 from tests.test_logic_formulations import _root_bound
 
 CHAIN_OPS = ("<", "<=", ">", ">=")
@@ -116,13 +122,7 @@ def solve(objective, requirements, coefs, maximize, mode):
 def test_nested_if_then_else_optimum_equals_brute_force(model, mode):
     objective, requirements, coefs, maximize = model
     expected = brute_force(objective, requirements, coefs, maximize)
-    found, verified = solve(objective, requirements, coefs, maximize, mode)
-    if expected is None:
-        assert found is None, f"model found {found} where brute force finds nothing"
-        return
-    assert found is not None, f"model infeasible, brute force finds {expected}"
-    assert verified
-    assert math.isclose(found, expected, abs_tol=1e-4), (found, expected)
+    assert_agrees(expected, *solve(objective, requirements, coefs, maximize, mode))
 
 
 def test_purchasing_rule_is_as_small_and_tight_as_the_hand_model():

@@ -258,7 +258,11 @@ def solve(objective, requirements, coefs, maximize, mode):
 def test_optimum_equals_brute_force(model, mode):
     objective, requirements, coefs, maximize = model
     expected = brute_force(objective, requirements, coefs, maximize)
-    found, verified = solve(objective, requirements, coefs, maximize, mode)
+    assert_agrees(expected, *solve(objective, requirements, coefs, maximize, mode))
+
+
+def assert_agrees(expected: float | None, found: float | None, verified: bool) -> None:
+    """The model's optimum (None: infeasible) is brute force's, and its point verified."""
     if expected is None:
         assert found is None, f"model found {found} where brute force finds nothing"
         return

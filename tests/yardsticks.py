@@ -16,24 +16,11 @@ import numpy as np
 
 import branchwise as bw
 
+# The purchasing rule and its prices are the logic benchmark's lot-sizing family's.
+from benchmarks.logic_scale.lotsizing import HOLDING, MAX_ORDER, SETUP, TIERS, order_cost
+
 WEEKS = 10
 DEMAND = [60, 120, 0, 310, 80, 40, 200, 90, 0, 150]
-HOLDING = 0.4
-MAX_ORDER = 600.0
-TIERS = ((0.0, 100.0, 4.0), (100.0, 250.0, 3.5), (250.0, MAX_ORDER, 3.0))
-SETUP = 50.0
-
-
-@bw.program
-def order_cost(q):
-    if q <= 0:
-        return 0.0
-    if q < 100:
-        return SETUP + 4.0 * q
-    elif q < 250:
-        return SETUP + 3.5 * q
-    else:
-        return SETUP + 3.0 * q
 
 
 def purchasing_program() -> bw.Model:
