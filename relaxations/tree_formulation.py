@@ -86,7 +86,7 @@ class DecisionTreePass:
         forms = _Forms()
         shapes = [s for s in (_shape(leaf, target, forms) for leaf in tree.leaves)
                   if s is not None]
-        shapes = [s for s in shapes if _complete(s, forms, target)]
+        shapes = [s for s in shapes if _complete(s, forms)]
         if not shapes:  # no leaf is possible within the bounds: the model is infeasible
             target.add_row(LinExpr.constant(1.0), upper=0.0, hint="_tree")
             return tree, [], []
@@ -163,14 +163,15 @@ def _shape(leaf: Leaf, target: Target, forms: _Forms) -> _Shape | None:
     return _Shape(leaf, Domain(target.bounds, rows), bounds, value)
 
 
-def _complete(shape: _Shape, forms: _Forms, target: Target) -> bool:
-    """Give the shape an interval on every form of the tree; False when one is empty."""
+def _complete(shape: _Shape, forms: _Forms) -> bool:
+    """Give the shape an interval on every form of the tree; False when one is empty.
+    (The domain's bounds are never looser than the proven ones: it caps them there.)"""
     if shape.domain.empty:
         return False
     for k, f in enumerate(forms.exprs):
         lo, hi = shape.bounds.get(k, (-math.inf, math.inf))
-        lo = max(lo, target.bounds.lower_of(f), -shape.domain.upper(-f))
-        hi = min(hi, target.bounds.upper_of(f), shape.domain.upper(f))
+        lo = max(lo, -shape.domain.upper(-f))
+        hi = min(hi, shape.domain.upper(f))
         if lo > hi:
             return False
         shape.bounds[k] = (lo, hi)
