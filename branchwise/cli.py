@@ -31,7 +31,7 @@ from branchwise.io import (
 from branchwise.io.pyfile import describe
 from branchwise.model import Model
 from branchwise.problem import Problem
-from branchwise.solver import SolveOptions, SolveReport, solve
+from branchwise.solver import SolveOptions, SolveReport, parse_setting, solve
 from branchwise_command import (
     ignore_stop_signals,
     interrupted_message,
@@ -64,10 +64,10 @@ def _solve(args: argparse.Namespace) -> int:
     """
     if args.output:
         check_writable(args.output)
-    options = SolveOptions(
-        time_limit=args.time_limit, node_limit=args.node_limit, gap=args.gap,
-        threads=args.threads, log=not (args.quiet or args.json), nonconvex=args.nonconvex,
-    )
+    options = SolveOptions(**{
+        **dict(args.option), "time_limit": args.time_limit, "node_limit": args.node_limit,
+        "gap": args.gap, "threads": args.threads, "log": not (args.quiet or args.json),
+        "nonconvex": args.nonconvex})
     with _stdout_to_stderr() if args.json else contextlib.nullcontext():
         names, report, _ = solve_file(args.file, options)
     ignore_stop_signals()
@@ -241,6 +241,10 @@ def _parser() -> argparse.ArgumentParser:
     solve_cmd.add_argument("--json", action="store_true",
                            help="print one JSON object on stdout instead of the summary")
     solve_cmd.add_argument("--quiet", action="store_true", help="no progress log")
+    solve_cmd.add_argument("--option", type=_setting, action="append", default=[],
+                           metavar="NAME=VALUE",
+                           help="any other solve option, e.g. cut_rounds=0, presolve=off, "
+                                "node_selection=estimate (repeatable)")
     solve_cmd.set_defaults(run=_solve)
 
     convert_cmd = commands.add_parser("convert", help="write the problem as .mps or .lp")
@@ -248,6 +252,23 @@ def _parser() -> argparse.ArgumentParser:
     convert_cmd.add_argument("out", metavar="OUT")
     convert_cmd.set_defaults(run=_convert)
     return parser
+
+
+#: Solve options the ``solve`` command sets from flags of their own, and those flags.
+_OPTIONS_WITH_FLAGS = {"time_limit": "--time-limit", "node_limit": "--node-limit",
+                       "gap": "--gap", "threads": "--threads", "nonconvex": "--nonconvex",
+                       "log": "--quiet"}
+
+
+def _setting(text: str) -> tuple[str, object]:
+    """An argparse type: ``NAME=VALUE`` for a solve option, its value converted."""
+    try:
+        name, value = parse_setting(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    if name in _OPTIONS_WITH_FLAGS:
+        raise argparse.ArgumentTypeError(f"{name} is set by {_OPTIONS_WITH_FLAGS[name]}")
+    return name, value
 
 
 def _positive(kind: Callable[[str], float]) -> Callable[[str], float]:

@@ -22,6 +22,7 @@ from cvxpy.reductions.solution import Solution, failure_solution
 from cvxpy.reductions.solvers.conic_solvers.conic_solver import ConicSolver
 
 import branchwise as bw
+from branchwise.solver import option_names
 
 #: branchwise's status → cvxpy's, when the solve returned a verified point. A limit with a
 #: point is cvxpy's USER_LIMIT, as its HiGHS and Gurobi interfaces report one; a point
@@ -47,8 +48,9 @@ _ENDINGS = {
     "numerical_error": "could not solve a relaxation reliably",
 }
 
-#: ``prob.solve(solver=..., **options)`` keywords passed on to ``Model.solve``.
-_OPTIONS = frozenset({"time_limit", "gap", "node_limit", "threads"})
+#: ``prob.solve(solver=..., **options)`` keywords passed on to ``Model.solve``: every solve
+#: option but the log (cvxpy's ``verbose`` sets it) and how logic becomes rows.
+_OPTIONS = (option_names() - {"log"}) | {"reformulation", "obbt"}
 
 #: Keywords cvxpy itself reads at canonicalization and passes on to every solver.
 _CVXPY_OWN = frozenset({"use_quad_obj"})

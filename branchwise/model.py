@@ -37,7 +37,7 @@ from branchwise.problem import Problem
 from branchwise.relaxations import REFORMULATIONS, Reformulation, reformulate
 from branchwise.result import Result
 from branchwise.smooth import NONCONVEX_ADVICE, NonconvexError
-from branchwise.solver import SolveOptions, SolveReport, solve
+from branchwise.solver import SolveOptions, SolveReport, options_from, solve
 from branchwise.tolerances import (
     INFINITY,
     INTEGRALITY,
@@ -428,7 +428,7 @@ class Model:
     def solve(self, time_limit: float | None = None, gap: float = RELATIVE_GAP,
               node_limit: int | None = None, threads: int = 1, log: bool = False,
               reformulation: str = "auto", obbt: bool = False,
-              nonconvex: str = "error") -> Result:
+              nonconvex: str = "error", **options: Any) -> Result:
         """Solve with branch-and-bound and return a verified Result.
 
         A model whose continuous part is not proven convex raises :class:`NonconvexError`
@@ -443,10 +443,14 @@ class Model:
         ``time_limit`` (seconds, 0 allowed) covers every phase, reformulation included: when
         it passes before the search has a point, the status is ``time_limit`` with no
         solution, and the bound is the best one proven by then.
+        Every other field of :class:`~branchwise.solver.SolveOptions` (``cut_rounds``,
+        ``presolve``, ``node_selection``, ...) may be given by name; an unknown name raises
+        a ``TypeError`` that lists them.
         """
         started = time.perf_counter()
-        options = SolveOptions(time_limit=time_limit, gap=gap, node_limit=node_limit,
-                               threads=threads, log=log, nonconvex=nonconvex)
+        options = options_from({**options, "time_limit": time_limit, "gap": gap,
+                                "node_limit": node_limit, "threads": threads, "log": log,
+                                "nonconvex": nonconvex})
         try:
             if options.deadline.expired():
                 raise TimeLimitReached("the time limit passed before the solve began")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from branchwise.deadline import Deadline
 from branchwise.tolerances import ABSOLUTE_GAP, RELATIVE_GAP
@@ -103,3 +104,48 @@ class SolveOptions:
     def started(self) -> SolveOptions:
         """A copy of these options whose time limit counts from now."""
         return replace(self)
+
+
+def option_names() -> frozenset[str]:
+    """The options a caller may set by name (every field but the derived deadline)."""
+    return frozenset(f.name for f in fields(SolveOptions) if f.init)
+
+
+def options_from(settings: dict[str, object]) -> SolveOptions:
+    """Options from ``{name: value}`` (``Model.solve``'s keywords, ``--option`` on the
+    command line); a name that is not an option is refused in one line that lists them."""
+    unknown = sorted(set(settings) - option_names())
+    if unknown:
+        raise TypeError(f"unknown solve option {unknown[0]!r}; the options are "
+                        f"{', '.join(sorted(option_names()))}")
+    return SolveOptions(**settings)
+
+
+def parse_setting(text: str) -> tuple[str, object]:
+    """``"name=value"`` as the option's name and its value converted to the option's type
+    (``true``/``false`` for switches, ``none`` for an absent limit)."""
+    name, equals, raw = text.partition("=")
+    name = name.strip().replace("-", "_")
+    if not equals or name not in option_names() or name == "on_node":
+        raise ValueError(f"{text!r} is not NAME=VALUE for a solve option (the options are "
+                         f"{', '.join(sorted(option_names() - {'on_node'}))})")
+    kinds = typing.get_args(typing.get_type_hints(SolveOptions)[name]) or (
+        typing.get_type_hints(SolveOptions)[name],)
+    value = raw.strip()
+    if value.lower() == "none" and type(None) in kinds:
+        return name, None
+    try:
+        return name, _converted(value, next(k for k in kinds if k is not type(None)))
+    except ValueError:
+        raise ValueError(f"option {name}: {value!r} is not of type {kinds[0].__name__}") from None
+
+
+def _converted(value: str, kind: type) -> object:
+    """``value`` read as ``kind`` (bool, int, float or str)."""
+    if kind is bool:
+        switches = {"true": True, "on": True, "yes": True, "1": True,
+                    "false": False, "off": False, "no": False, "0": False}
+        if value.lower() not in switches:
+            raise ValueError(value)
+        return switches[value.lower()]
+    return kind(value)

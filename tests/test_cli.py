@@ -75,6 +75,11 @@ def test_unknown_flag_exits_2_with_usage():
     ["solve", "x.mps", "--gap", "abc"],
     ["solve", "x.mps", "--threads", "0"],
     ["convert", "x.mps"],
+    ["solve", "x.mps", "--option", "no_such_option=1"],
+    ["solve", "x.mps", "--option", "cut_rounds"],
+    ["solve", "x.mps", "--option", "cut_rounds=many"],
+    ["solve", "x.mps", "--option", "presolve=maybe"],
+    ["solve", "x.mps", "--option", "time_limit=5"],
 ])
 def test_bad_usage_exits_2_with_usage(args, capsys):
     with pytest.raises(SystemExit) as exit_:
@@ -135,6 +140,16 @@ def solve_json(*args: str | Path) -> dict:
     assert isinstance(result, dict) and JSON_KEYS <= result.keys()
     assert result["status"] in STATUSES
     return result
+
+
+def test_option_reaches_the_search():
+    """``--option`` sets any solve option (converted as tests/test_model.py checks); the
+    answer stays HiGHS's."""
+    problem = MIP / "p0033.mps.gz"
+    run = run_cli("solve", problem, "--json", "--option", "presolve=off",
+                  "--option", "cut_rounds=0", "--option", "node_selection=estimate")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["objective"] == pytest.approx(highs_optimum(problem))
 
 
 def test_solve_json_p0033():

@@ -228,6 +228,8 @@ def test_solver_stats_and_options_pass_through() -> None:
     assert prob.status == cp.OPTIMAL and stats.solver_name == SOLVER.name()
     assert stats.solve_time > 0 and stats.num_iters == stats.extra_stats.nodes
     assert stats.setup_time > 0 and stats.extra_stats.verified
+    prob.solve(solver=SOLVER, presolve=False, cut_rounds=0)
+    assert "presolve" not in prob.solver_stats.extra_stats.report.stats
     with pytest.raises(ValueError, match="option"):
         prob.solve(solver=SOLVER, no_such_option=1)
 

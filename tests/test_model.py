@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import branchwise as bw
-from branchwise.solver import SolveReport
+from branchwise.solver import SolveReport, parse_setting
 
 
 def plant() -> tuple[bw.Model, dict]:
@@ -238,3 +238,46 @@ def test_solve_end_to_end():
     res = m.solve()
     assert res.objective == pytest.approx(4.0) and res[v["b"]] == pytest.approx(0.0)
     assert res[v["X"]].sum(axis=0) == pytest.approx(np.ones(4))
+
+
+def _small_knapsack() -> bw.Model:
+    m = bw.Model("options")
+    x = m.integer("x", shape=4, lb=0, ub=3)
+    m.add(3 * x[0] + 4 * x[1] + 5 * x[2] + 6 * x[3] <= 17)
+    m.maximize(4 * x[0] + 5 * x[1] + 7 * x[2] + 8 * x[3])
+    return m
+
+
+def test_any_solve_option_reaches_the_search():
+    """Options beyond the named keywords go to the search: HiGHS presolve runs by default
+    (its outcome is in the stats) and not with ``presolve=False``; the optimum stays."""
+    default, without = _small_knapsack().solve(), _small_knapsack().solve(
+        presolve=False, cut_rounds=0, node_selection="estimate")
+    assert "presolve" in default.report.stats and "presolve" not in without.report.stats
+    assert without.objective == pytest.approx(default.objective) and without.status == "optimal"
+
+
+def test_unknown_or_bad_solve_option_is_refused_in_one_line():
+    with pytest.raises(TypeError, match="unknown solve option 'cut_round'.*cut_rounds"):
+        _small_knapsack().solve(cut_round=0)
+    with pytest.raises(ValueError, match="node_selection"):
+        _small_knapsack().solve(node_selection="deepest")
+
+
+@pytest.mark.parametrize("text, setting", [
+    ("cut_rounds=0", ("cut_rounds", 0)),
+    ("presolve=off", ("presolve", False)),
+    ("feasibility-pump=true", ("feasibility_pump", True)),
+    ("node_limit=none", ("node_limit", None)),
+    ("gap=1e-3", ("gap", 1e-3)),
+    ("node_selection=estimate", ("node_selection", "estimate")),
+])
+def test_settings_are_read_as_the_option_type(text, setting):
+    assert parse_setting(text) == setting
+
+
+@pytest.mark.parametrize("text", ["cut_rounds", "cut_rounds=x", "presolve=maybe",
+                                  "on_node=print", "no_such=1"])
+def test_unreadable_settings_name_the_problem(text):
+    with pytest.raises(ValueError, match="option"):
+        parse_setting(text)
