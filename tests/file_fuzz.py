@@ -47,13 +47,12 @@ import scipy.sparse as sp
 from branchwise.cli import main
 from branchwise.io.mps import parse_mps
 from branchwise.tolerances import INFINITY
+from tests.paths import DATA, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 #: Small MIPs HiGHS and branchwise solve in well under a second, and the MINLP MPS files.
 MIP_SOURCES = [ROOT / "problems" / "mip" / f"{name}.mps.gz"
                for name in ("p0033", "flugpl", "gr4x6", "lseu")]
 MINLP_SOURCES = sorted((ROOT / "problems" / "minlp").glob("*.mps"))
-DATA = ROOT / "tests" / "data"
 #: Small files of the tests: a semicontinuous column (HiGHS solves it), and MIQPs (HiGHS
 #: reads them but does not solve MIQPs, so SCIP judges them).
 SC_SOURCES = [DATA / "sc.mps"]

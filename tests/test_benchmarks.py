@@ -13,8 +13,8 @@ from benchmarks.adapters import BUILTIN
 from benchmarks.adapters.cbc import parse_log
 from benchmarks.instances import needs, subset
 from benchmarks.verdict import INFEASIBLE, verdict
+from tests.paths import MINLP, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "bench"
 #: The CSV columns benchmarks/README.md documents.
 CSV_COLUMNS = [
@@ -212,7 +212,6 @@ def test_highs60_subset_lists_35_instances_present() -> None:
     assert all((ROOT / "problems" / "mip" / f"{n}.mps.gz").exists() for n in names)
 
 
-MINLP = ROOT / "problems" / "minlp"
 
 
 def test_minlp_convex_subset_is_the_convex_column() -> None:

@@ -14,10 +14,8 @@ from branchwise.cli import main
 from branchwise.io import read_problem
 from branchwise.solver import STATUSES
 from branchwise.solver.highs_session import new_highs
+from tests.paths import DATA, MIP, MPEC, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
-MIP = ROOT / "problems" / "mip"
 JSON_KEYS = {"status", "objective", "bound", "gap", "nodes", "time", "solution", "verified"}
 
 DUCK_MODEL = """
@@ -228,7 +226,6 @@ def test_convert_a_model_file(tmp_path):
     assert highs_optimum(tmp_path / "tiny.mps") == pytest.approx(9.5)
 
 
-MPEC = Path(__file__).resolve().parents[1] / "problems" / "mpec"
 
 
 def test_nonconvex_model_is_refused_with_the_way_out():

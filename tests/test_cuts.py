@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -13,9 +11,8 @@ from branchwise.solver.cuts import CutPool, GomorySeparator
 from branchwise.solver.highs_model import to_highs_model
 from branchwise.solver.highs_session import new_highs
 from branchwise.solver.lp import NodeLP
+from tests.paths import MIP
 from tests.random_milp import random_milp
-
-MIP_DIR = Path(__file__).resolve().parents[1] / "problems" / "mip"
 
 
 def highs_optimum(problem: Problem) -> np.ndarray | None:
@@ -59,7 +56,7 @@ def assert_keeps(point: np.ndarray, cuts: list) -> None:
 @pytest.mark.parametrize("name", ["p0033", "egout", "gr4x6", "flugpl", "gt2", "vpm1", "lseu",
                                   "bell5"])
 def test_gomory_cuts_keep_miplib_optimum(name: str) -> None:
-    problem = read_problem(MIP_DIR / f"{name}.mps.gz")
+    problem = read_problem(MIP / f"{name}.mps.gz")
     optimum = highs_optimum(problem)
     cuts = cuts_over_rounds(problem)
     assert cuts, "the separator should find cuts on these instances"

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import branchwise as bw
 from branchwise.io import read_problem
 from branchwise.solver import SolveOptions, solve
 from tests.oracle import oracle_solve
-
-DATA = Path(__file__).resolve().parent / "data"
+from tests.paths import DATA
 
 
 def test_nearly_integral_point_that_snaps_infeasible_is_branched() -> None:

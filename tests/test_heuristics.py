@@ -7,7 +7,6 @@ import csv
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import highspy
 import numpy as np
@@ -29,9 +28,9 @@ from branchwise.solver.lp import NodeLP
 from branchwise.solver.rens import Rens
 from branchwise.solver.rins import Rins
 from branchwise.solver.search import Search
+from tests.paths import MIP
 from tests.random_milp import random_milp
 
-MIP_DIR = Path(__file__).resolve().parents[1] / "problems" / "mip"
 OPTIONS = SolveOptions(time_limit=60.0)
 
 
@@ -63,7 +62,7 @@ class Root:
 
 
 def mip(name: str) -> Problem:
-    return read_problem(MIP_DIR / f"{name}.mps.gz")
+    return read_problem(MIP / f"{name}.mps.gz")
 
 
 def root(problem: Problem) -> Root:
@@ -227,7 +226,7 @@ def test_rens_on_random_milps_agrees_with_highs() -> None:
 
 # ----------------------------------------------------- the optimum does not move
 def optimum(name: str) -> float:
-    with open(MIP_DIR / "optimal.csv", newline="") as handle:
+    with open(MIP / "optimal.csv", newline="") as handle:
         return next(float(row["optimal_objective"]) for row in csv.DictReader(handle)
                     if row["name"] == name)
 

@@ -19,9 +19,9 @@ import pytest
 from branchwise.cli import main
 from branchwise.io import ProblemFileError, load_model, read_mps, read_problem
 from tests.file_fuzz import OURS_REFUSE, SAME, compare_readers, highs_verdict
+from tests.paths import DATA, MIP
 
-DATA = Path(__file__).resolve().parent / "data"
-P0033 = Path(__file__).resolve().parents[1] / "problems" / "mip" / "p0033.mps.gz"
+P0033 = MIP / "p0033.mps.gz"
 
 
 def solve(path: Path, capsys) -> tuple[int, dict | None, str]:

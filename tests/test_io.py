@@ -24,9 +24,8 @@ from branchwise.io import (
 from branchwise.problem import Problem
 from branchwise.solver import SolveReport
 from tests.oracle import oracle_solve
+from tests.paths import DATA, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
 P0033 = ROOT / "problems" / "mip" / "p0033.mps.gz"
 
 

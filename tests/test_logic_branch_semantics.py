@@ -5,7 +5,6 @@ up to round-off, even where the optimum sits on a boundary of a non-strict compa
 from __future__ import annotations
 
 import runpy
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,8 +13,7 @@ import branchwise as bw
 from branchwise.branches import mismatch
 from branchwise.functions import Steps
 from branchwise.logic import truth
-
-LOGIC = Path(__file__).resolve().parents[1] / "problems" / "logic"
+from tests.paths import LOGIC
 
 
 def _python_takes_every_branch(res):

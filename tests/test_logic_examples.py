@@ -14,8 +14,7 @@ import pytest
 
 import branchwise as bw
 from branchwise.cli import main
-
-LOGIC = Path(__file__).resolve().parent.parent / "problems" / "logic"
+from tests.paths import LOGIC
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,7 @@ import pytest
 from scipy.optimize import linprog
 
 from branchwise.cli import main
-
-LOGIC = Path(__file__).resolve().parent.parent / "problems" / "logic"
+from tests.paths import LOGIC
 
 
 def load(name: str) -> ModuleType:

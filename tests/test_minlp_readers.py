@@ -22,11 +22,9 @@ from branchwise.io.modeldata import OBJECTIVE, ModelData
 from branchwise.io.mps import parse_mps
 from branchwise.io.osil import parse_osil
 from branchwise.model import Model
+from tests.paths import DATA, MINLP
 from tests.scip_reading import ScipReading
 
-ROOT = Path(__file__).resolve().parents[1]
-MINLP = ROOT / "problems" / "minlp"
-DATA = Path(__file__).resolve().parent / "data"
 INSTANCES = sorted(p for p in MINLP.iterdir() if p.suffix in (".osil", ".mps"))
 #: Small files with what the instances lack: maximisation, QUADOBJ, QMATRIX, ranged rows,
 #: row constants, every nonlinear operator.

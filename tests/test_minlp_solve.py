@@ -5,14 +5,12 @@ and compare with the optimum MINLPLib lists (proven by other solvers)."""
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
 from branchwise.io import load_model
+from tests.paths import MINLP, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-MINLP = ROOT / "problems" / "minlp"
 #: Instances solved in about a second; the others run with ``-m slow``.
 FAST = {"ball_mk2_10", "nvs03", "nvs11", "st_miqp1", "st_test8", "du-opt5",
         "cvxnonsep_normcon20r", "cvxnonsep_normcon40r", "graphpart_2pm-0044-0044", "m3", "meanvarx"}

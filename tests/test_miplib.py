@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,8 @@ import pytest
 from branchwise.io import read_problem
 from branchwise.problem import Problem
 from branchwise.solver import SolveOptions, solve
+from tests.paths import MIP
 
-MIP_DIR = Path(__file__).resolve().parents[1] / "problems" / "mip"
 #: Per-instance limit so that a regression fails instead of hanging.
 OPTIONS = SolveOptions(time_limit=120.0)
 #: Instances HiGHS proves optimal faster than this (seconds, baseline CSV) are tested...
@@ -27,8 +26,8 @@ RELATIVE = 1e-6
 
 
 def read_csv(name: str) -> dict[str, dict[str, str]]:
-    """Rows of a CSV in MIP_DIR keyed by their ``name`` column."""
-    with open(MIP_DIR / name, newline="") as handle:
+    """Rows of a CSV in MIP keyed by their ``name`` column."""
+    with open(MIP / name, newline="") as handle:
         return {row["name"]: row for row in csv.DictReader(handle)}
 
 
@@ -58,12 +57,12 @@ def assert_optimal(problem: Problem, optimum: float) -> None:
 @pytest.mark.parametrize(("name", "optimum"), instances())
 def test_known_optimum(name: str, optimum: float) -> None:
     """The engine reaches the published optimum."""
-    assert_optimal(read_problem(MIP_DIR / f"{name}.mps.gz"), optimum)
+    assert_optimal(read_problem(MIP / f"{name}.mps.gz"), optimum)
 
 
 def test_p0033() -> None:
     """p0033, the classic smoke test, has optimum 3089."""
-    assert_optimal(read_problem(MIP_DIR / "p0033.mps.gz"), 3089.0)
+    assert_optimal(read_problem(MIP / "p0033.mps.gz"), 3089.0)
 
 
 def parity_problem() -> Problem:

@@ -18,7 +18,6 @@ import runpy
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,8 +29,8 @@ from branchwise.problem import Problem
 from branchwise.solver.heuristics import HeuristicContext
 from branchwise.solver.smoothing import ScholtesHeuristic, scholtes_point
 from branchwise.tolerances import FEASIBILITY
+from tests.paths import MPEC
 
-MPEC = Path(__file__).resolve().parent.parent / "problems" / "mpec"
 with open(MPEC / "optimal.csv") as handle:
     OPTIMAL = {row["name"]: float(row["optimal_objective"]) for row in csv.DictReader(handle)}
 #: Convex apart from the complementarity: native branching proves the optimum.

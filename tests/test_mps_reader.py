@@ -16,9 +16,8 @@ import pytest
 from branchwise.io import ProblemFileError, load_model, load_problem, read_mps, read_problem
 from branchwise.io.mps import parse_mps, quadratic_sections
 from branchwise.model import Model
+from tests.paths import DATA, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parent / "data"
 MIP = sorted((ROOT / "problems" / "mip").glob("*.mps.gz"))
 QUADRATIC = [DATA / "quadobj.mps", DATA / "qmatrix.mps"]
 

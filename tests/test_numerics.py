@@ -21,8 +21,8 @@ from branchwise.solver.branching import violated_row_column
 from branchwise.solver.highs_session import new_highs
 from branchwise.solver.repair import repair_assignment
 from branchwise.tolerances import FEASIBILITY
+from tests.paths import DATA
 
-DATA = Path(__file__).resolve().parent / "data"
 BIGM_FILE = DATA / "bigmL_352_min.mps"
 
 

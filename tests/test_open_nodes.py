@@ -14,8 +14,7 @@ import numpy as np
 from benchmarks import open_nodes
 from branchwise.io import read_problem
 from branchwise.solver import SolveOptions, solve
-
-DATA = Path(__file__).resolve().parent / "data"
+from tests.paths import DATA
 
 
 def test_knapsack_is_the_open_nodes_reproducer(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ import pytest
 
 from branchwise.io import ProblemFileError, load_problem, read_osil
 from branchwise.io.osil import parse_osil
+from tests.paths import DATA
 
-DATA = Path(__file__).resolve().parent / "data"
 FEATURES = DATA / "features.osil"
 
 

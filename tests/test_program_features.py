@@ -7,13 +7,13 @@ import itertools
 import linecache
 import runpy
 import traceback
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import branchwise as bw
 from branchwise import ProgramError
+from tests.paths import LOGIC
 
 
 def model_value(program, *point, **named):
@@ -291,7 +291,7 @@ def test_lists_and_arrays_of_variables_as_arguments():
 
 
 def test_shipping_program_problem_file():
-    path = Path(__file__).resolve().parents[1] / "problems" / "logic" / "shipping_program.py"
+    path = LOGIC / "shipping_program.py"
     problem = runpy.run_path(str(path))
     res = problem["model"].solve()
     assert res.status == "optimal" and res.verified

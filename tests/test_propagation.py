@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -11,10 +9,9 @@ from branchwise.io import read_problem
 from branchwise.problem import Problem
 from branchwise.solver.lp import NodeLP
 from branchwise.solver.propagation import ActivityPropagator, reduced_cost_bounds
+from tests.paths import MIP
 from tests.random_milp import random_milp
 from tests.test_cuts import highs_optimum
-
-MIP_DIR = Path(__file__).resolve().parents[1] / "problems" / "mip"
 
 
 def assert_inside(point: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
@@ -43,7 +40,7 @@ def test_propagation_keeps_random_optimum(seed: int) -> None:
 @pytest.mark.parametrize("name", ["p0033", "egout", "gr4x6", "flugpl", "gt2", "vpm1", "bell5",
                                   "misc03", "b-ball", "stein27"])
 def test_propagation_keeps_miplib_optimum(name: str) -> None:
-    check_propagation(read_problem(MIP_DIR / f"{name}.mps.gz"))
+    check_propagation(read_problem(MIP / f"{name}.mps.gz"))
 
 
 def test_propagation_tightens_a_knapsack_row() -> None:
@@ -60,7 +57,7 @@ FIXING_INSTANCES = ["p0033", "lseu", "gr4x6", "vpm1", "misc03", "egout", "bell5"
 
 def fix_at_optimum(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Root reduced-cost fixing with HiGHS's optimum as the incumbent (cutoff just above)."""
-    problem = read_problem(MIP_DIR / f"{name}.mps.gz")
+    problem = read_problem(MIP / f"{name}.mps.gz")
     optimum = highs_optimum(problem)
     lp = NodeLP(problem)
     root = lp.solve()

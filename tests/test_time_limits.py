@@ -21,8 +21,8 @@ from branchwise.solver import search as search_module
 from branchwise.solver.heuristics import FractionalDiving, HeuristicContext, fractional_columns
 from branchwise.solver.search import Search
 from branchwise.solver.tree import Node, NodeQueue
+from tests.paths import DATA
 
-DATA = Path(__file__).resolve().parent / "data"
 #: Allowed overshoot of a time limit: the check between two steps, the result's
 #: verification and a loaded 2-core machine.
 MARGIN = 1.5
