@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import DATA, JSON_KEYS, ROOT
+from tests.paths import DATA, ROOT
+from tests.test_cli import JSON_KEYS
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 

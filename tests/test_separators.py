@@ -20,8 +20,9 @@ from branchwise.solver.cuts import Cut, CutPool
 from branchwise.solver.knapsack_cover import KnapsackCoverSeparator, lifted_cover
 from branchwise.solver.lp import NodeLP
 from branchwise.solver.mir import MIRSeparator
+from tests.paths import MIP
 from tests.random_milp import random_milp
-from tests.test_cuts import MIP_DIR, assert_keeps, highs_optimum
+from tests.test_cuts import assert_keeps, highs_optimum
 
 SEPARATORS: dict[str, Callable[[Problem], object]] = {
     "knapsack": lambda problem: KnapsackCoverSeparator(),
@@ -224,7 +225,7 @@ MIPLIB = [
 
 @functools.cache
 def _miplib(name: str) -> tuple[Problem, np.ndarray]:
-    problem = read_problem(MIP_DIR / f"{name}.mps.gz")
+    problem = read_problem(MIP / f"{name}.mps.gz")
     return problem, highs_optimum(problem)
 
 
