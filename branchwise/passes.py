@@ -52,7 +52,11 @@ class Chain(Pass):
         return item, applied
 
     def invert(self, inverse: list[tuple[Pass, Any]], solution: Any) -> Any:
-        """``solution`` mapped back through the applied passes, last first."""
-        for p, data in reversed(inverse):
-            solution = p.invert(data, solution)
-        return solution
+        return invert_in_reverse(inverse, solution)
+
+
+def invert_in_reverse(applied: list[tuple[Any, Any]], solution: Any) -> Any:
+    """``solution`` mapped back through (pass, inverse) pairs, the last applied first."""
+    for p, inverse in reversed(applied):
+        solution = p.invert(inverse, solution)
+    return solution

@@ -19,7 +19,7 @@ import numpy as np
 from branchwise.deadline import NO_DEADLINE, Deadline, TimeLimitReached
 from branchwise.declarations import Semicontinuous, SOSSet
 from branchwise.functions import Abs, IfThenElse, Max, Min, Piecewise, Steps
-from branchwise.passes import Chain, Pass
+from branchwise.passes import Chain, Pass, invert_in_reverse
 from branchwise.problem import Problem
 from branchwise.relaxations.bounds import LPSolver, model_bounds
 from branchwise.relaxations.choice import Options
@@ -95,9 +95,7 @@ class LowerLogic(Pass):
         return target.problem(), records
 
     def invert(self, records: list[tuple[Lowering, Any]], solution: Solution) -> Solution:
-        for lowering, data in reversed(records):
-            solution = lowering.invert(data, solution)
-        return solution
+        return invert_in_reverse(records, solution)
 
     def _lowering(self, item: Any, target: Target) -> Lowering:
         """The first lowering listed for ``item``'s type (or a base type) that accepts it."""

@@ -1,5 +1,6 @@
 """The one pass shape: a chain applies the passes that accept, inverts them last first; the
-solve driver is such a chain (binary products, objective row, presolve) and maps back."""
+solve driver is such a chain (binary products, objective row, presolve) and maps back; the
+reformulation finds each construct's lowering by its type."""
 
 from __future__ import annotations
 
@@ -10,8 +11,19 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+import branchwise as bw
+from branchwise.deadline import NO_DEADLINE
 from branchwise.passes import Chain, Pass
 from branchwise.problem import Problem
+from branchwise.relaxations.chain import LOWERINGS, LowerLogic
+from branchwise.relaxations.complementarity import ComplementarityPass
+from branchwise.relaxations.conditional import IfThenElsePass
+from branchwise.relaxations.hull import HullPass
+from branchwise.relaxations.indicator import IndicatorPass
+from branchwise.relaxations.lowering import Lowering
+from branchwise.relaxations.requirement import Requirement
+from branchwise.relaxations.steps import StepsPass
+from branchwise.relaxations.tree_formulation import DecisionTreePass
 from branchwise.solver.driver import solve
 from branchwise.solver.options import SolveOptions
 
@@ -134,3 +146,49 @@ def test_presolve_keeps_the_sign_of_a_maximisation():
     for key in roots:
         assert high.stats[key] == pytest.approx(-low.stats[key])
         assert high.stats[key] >= high.objective - 1e-6
+
+
+def test_requirements_try_the_lowerings_that_decide_by_content_first():
+    assert LOWERINGS[Requirement] == (ComplementarityPass, HullPass, IndicatorPass)
+    for kinds in LOWERINGS.values():
+        assert all(issubclass(kind, Lowering) for kind in kinds)
+
+
+def test_only_lowerings_that_map_something_back_define_invert():
+    kinds = {kind for kinds in LOWERINGS.values() for kind in kinds}
+    inverting = {kind for kind in kinds if kind.invert is not Lowering.invert}
+    assert inverting == {IfThenElsePass, StepsPass, DecisionTreePass}
+
+
+def test_a_construct_without_a_lowering_is_refused():
+    lower = LowerLogic("auto", True, False, None, NO_DEADLINE)
+    with pytest.raises(TypeError, match="no reformulation"):
+        lower._lowering(object(), None)
+
+
+def _model_with(extra) -> bw.Model:
+    m = bw.Model("lowering")
+    x, y = m.continuous("x", 0, 10), m.continuous("y", 0, 10)
+    extra(m, x, y)
+    m.minimize(x + y)
+    return m
+
+
+def test_lowerings_are_found_by_type_and_the_witness_comes_back_through_the_chain():
+    def build(m, x, y):
+        m.add(bw.either(x <= 1, x >= 9, (x >= 4) & (x <= 5)))  # three sides: the hull
+        m.add(bw.either(y <= 2, y >= 8))  # two sides: the indicator pass
+        m.add(m.continuous("z", -20, 20) == bw.if_then_else(x <= 3, 2 * y, -y))
+        m.add(x + y >= 6)
+
+    model = _model_with(build)
+    lower = LowerLogic("auto", True, False, None, NO_DEADLINE)
+    problem, records = lower.apply(model)
+    assert [type(lowering) for lowering, _ in records] == [HullPass, IndicatorPass,
+                                                           DecisionTreePass]
+    result = model.solve()
+    assert result.status == "optimal" and result.verified
+    ref = model.reformulate()
+    values, witness = ref.invert(result.report.x)
+    assert values.shape == (model.n_vars,)
+    assert list(witness.values()) == [bool(values[0] <= 3)]
