@@ -1,10 +1,12 @@
-"""The pipeline: a list of passes that is itself a pass, and the reformulation it builds.
+"""The reformulation: a table that joins each construct type to the passes that lower it,
+and the chain (lower the model's logic, then relax defining equalities) that builds the
+problem and maps its solutions back.
 
-Each pass is a small object with ``accepts(item, target)``, ``apply(item, target)`` (adds
-rows, columns or SOS sets to the target and returns what its ``invert`` needs) and
-``invert(data, x, witness)`` (maps the solver's values back: today, the branch taken by
-each reified condition and step). The first pass that accepts an item lowers it; inverses
-run in reverse order.
+Every construct is lowered by a :class:`~.lowering.Lowering` found in :data:`LOWERINGS`
+by its type (or a base type). Where several lowerings serve one type, the first in the
+listed order whose ``accepts`` takes the item lowers it: the ones that fit only some items
+by their content (complementarity, the hull) come before the one that lowers every item
+of the type (the indicator pass they refine). Inverses run in reverse order.
 """
 
 from __future__ import annotations
@@ -15,19 +17,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from branchwise.deadline import NO_DEADLINE, Deadline, TimeLimitReached
+from branchwise.declarations import Semicontinuous, SOSSet
+from branchwise.functions import Abs, IfThenElse, Max, Min, Piecewise, Steps
+from branchwise.passes import Chain, Pass, invert_in_reverse
 from branchwise.problem import Problem
 from branchwise.relaxations.bounds import LPSolver, model_bounds
 from branchwise.relaxations.choice import Options
 from branchwise.relaxations.complementarity import ComplementarityPass
 from branchwise.relaxations.conditional import IfThenElsePass
 from branchwise.relaxations.convexity import analyse
-from branchwise.relaxations.decision_tree import group_decision_trees
-from branchwise.relaxations.epigraph_equality import relax_epigraph_equalities
+from branchwise.relaxations.decision_tree import DecisionTree, group_decision_trees
+from branchwise.relaxations.epigraph_equality import EpigraphEqualities
 from branchwise.relaxations.hull import HullPass
 from branchwise.relaxations.indicator import IndicatorPass
 from branchwise.relaxations.linearize import LinearizePass
+from branchwise.relaxations.lowering import Lowering, Solution
 from branchwise.relaxations.piecewise import PiecewisePass
-from branchwise.relaxations.requirement import requirements
+from branchwise.relaxations.requirement import Requirement, requirements
 from branchwise.relaxations.semicontinuous import SemicontinuousPass
 from branchwise.relaxations.sos import SOSPass
 from branchwise.relaxations.steps import StepsPass
@@ -38,74 +44,95 @@ if TYPE_CHECKING:
     from branchwise.model import Model
 
 
-class Chain:
-    """Passes tried in order on each item; itself a pass."""
+#: Construct type -> its lowerings, tried in this order (see the module's docstring).
+LOWERINGS: dict[type, tuple[type[Lowering], ...]] = {
+    Semicontinuous: (SemicontinuousPass,),
+    SOSSet: (SOSPass,),
+    Requirement: (ComplementarityPass, HullPass, IndicatorPass),
+    Abs: (LinearizePass,),
+    Max: (LinearizePass,),
+    Min: (LinearizePass,),
+    DecisionTree: (DecisionTreePass,),
+    IfThenElse: (IfThenElsePass,),
+    Piecewise: (PiecewisePass,),
+    Steps: (StepsPass,),
+}
 
-    def __init__(self, passes: list[Any]) -> None:
-        self.passes = passes
 
-    def accepts(self, item: Any, target: Target) -> bool:
-        return any(p.accepts(item, target) for p in self.passes)
+class LowerLogic(Pass):
+    """A model's constructs lowered into one :class:`Problem` over the proven bounds (see
+    :mod:`.choice` for the modes); ``invert`` maps a solution back through each lowering."""
 
-    def apply(self, item: Any, target: Target) -> tuple[Any, Any]:
-        for p in self.passes:
-            if p.accepts(item, target):
-                return p, p.apply(item, target)
+    def __init__(self, mode: str, native_sos: bool, obbt: bool, lp: LPSolver | None,
+                 deadline: Deadline) -> None:
+        self.mode, self.native_sos, self.obbt, self.lp = mode, native_sos, obbt, lp
+        self.deadline = deadline
+        made = {kind: kind() for kinds in LOWERINGS.values() for kind in kinds}
+        self.table = {key: [made[kind] for kind in kinds] for key, kinds in LOWERINGS.items()}
+        #: The name of the epigraph row (and column) of a nonlinear objective, else None.
+        self.objective_row: str | None = None
+
+    def apply(self, model: Model) -> tuple[Problem, list[tuple[Lowering, Any]]]:
+        """The problem and (lowering, inverse) per construct; raises
+        :class:`TimeLimitReached` when the deadline passes before the problem is whole."""
+        options = Options(self.mode, self.native_sos, model.strict_gap, self.obbt)
+        used, relaxed = analyse(model)
+        lowered, absorbed = group_decision_trees(model, used)
+        items = [*model.semicontinuous_columns(), *model.sos_sets, *requirements(model),
+                 *lowered]
+        bounds = model_bounds(model, used, self.lp, self.obbt, propagate=bool(items),
+                              deadline=self.deadline)
+        target = Target(model, bounds, options,
+                        [d for d in used if d.column not in absorbed], relaxed)
+        records = []
+        for item in items:
+            if self.deadline.expired():
+                raise TimeLimitReached(
+                    f"the time limit passed while reformulating {model.name!r}")
+            lowering = self._lowering(item, target)
+            records.append((lowering, lowering.apply(item, target)))
+        self.objective_row = target.objective_row
+        return target.problem(), records
+
+    def invert(self, records: list[tuple[Lowering, Any]], solution: Solution) -> Solution:
+        return invert_in_reverse(records, solution)
+
+    def _lowering(self, item: Any, target: Target) -> Lowering:
+        """The first lowering listed for ``item``'s type (or a base type) that accepts it."""
+        for kind in type(item).__mro__:
+            for lowering in self.table.get(kind, ()):
+                if lowering.accepts(item, target):
+                    return lowering
         raise TypeError(f"no reformulation for {item!r}")
-
-    def invert(self, data: tuple[Any, Any], x: np.ndarray, witness: dict) -> None:
-        p, inner = data
-        p.invert(inner, x, witness)
-
-
-def default_chain() -> Chain:
-    """Every construct's pass; the hull comes before the indicator pass it refines."""
-    return Chain([SemicontinuousPass(), SOSPass(), ComplementarityPass(), HullPass(),
-                  IndicatorPass(), LinearizePass(), DecisionTreePass(), IfThenElsePass(),
-                  PiecewisePass(), StepsPass()])
 
 
 @dataclass
 class Reformulation:
-    """A model's MILP and the way back from its solutions to the model's variables."""
+    """A model's problem and the way back from its solutions to the model's variables."""
 
     problem: Problem
     chain: Chain
-    records: list[tuple[Any, Any]]
+    #: What ``chain.invert`` needs: the inverse ``chain.apply`` returned.
+    inverse: Any
     n_model_columns: int
     #: The name of the epigraph row (and column) of a nonlinear objective, else None.
     objective_row: str | None = None
 
     def invert(self, x: np.ndarray) -> tuple[np.ndarray, dict]:
         """The model's column values and the witness (branch taken per reified node)."""
-        x = np.asarray(x, dtype=float)
-        witness: dict = {}
-        for record in reversed(self.records):
-            self.chain.invert(record, x, witness)
-        return x[:self.n_model_columns].copy(), witness
+        solution = self.chain.invert(self.inverse, Solution(np.asarray(x, dtype=float)))
+        return solution.x[:self.n_model_columns].copy(), solution.witness
 
 
 def reformulate(model: Model, mode: str = "auto", native_sos: bool = True,
                 obbt: bool = False, lp: LPSolver | None = None,
                 deadline: Deadline = NO_DEADLINE) -> Reformulation:
-    """Lower every construct of ``model`` into one :class:`Problem` (see :mod:`.choice`).
+    """Lower every construct of ``model`` into one :class:`Problem` (see :mod:`.choice`),
+    then relax the equalities that only define an objective column.
 
     Raises :class:`TimeLimitReached` when ``deadline`` passes before the problem is whole
     (a part of a reformulation is no problem to solve)."""
-    options = Options(mode, native_sos, model.strict_gap, obbt)
-    used, relaxed = analyse(model)
-    lowered, absorbed = group_decision_trees(model, used)
-    semicontinuous = model.semicontinuous_columns()
-    items = [*semicontinuous, *model.sos_sets, *requirements(model), *lowered]
-    bounds = model_bounds(model, used, lp, obbt, propagate=bool(items), deadline=deadline)
-    target = Target(model, bounds, options, [d for d in used if d.column not in absorbed],
-                    relaxed)
-    chain = default_chain()
-    records = []
-    for item in items:
-        if deadline.expired():
-            raise TimeLimitReached(f"the time limit passed while reformulating {model.name!r}")
-        records.append(chain.apply(item, target))
-    problem, epigraphs = relax_epigraph_equalities(target.problem())
-    return Reformulation(problem, chain, [*records, *([epigraphs] if epigraphs else [])],
-                         model.n_vars, target.objective_row)
+    lower = LowerLogic(mode, native_sos, obbt, lp, deadline)
+    chain = Chain([lower, EpigraphEqualities()])
+    problem, inverse = chain.apply(model)
+    return Reformulation(problem, chain, inverse, model.n_vars, lower.objective_row)

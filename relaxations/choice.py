@@ -56,6 +56,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from branchwise.tolerances import STRICT_GAP
+
 #: The modes ``reformulation`` accepts.
 REFORMULATIONS = ("auto", "bigm", "hull", "sos")
 #: In "auto", an M larger than this many times the expression's scale counts as large.
@@ -75,7 +77,7 @@ class Options:
 
     mode: str = "auto"
     native_sos: bool = True
-    strict_gap: float = 1e-6
+    strict_gap: float = STRICT_GAP
     obbt: bool = False
 
 

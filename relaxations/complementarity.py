@@ -8,22 +8,21 @@ being the proven upper bounds of ``y`` and ``z``. :mod:`.choice` picks.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from branchwise.logic import Complements
 from branchwise.relaxations import choice
 from branchwise.relaxations.bigm import imply_le
+from branchwise.relaxations.lowering import Lowering
 from branchwise.relaxations.requirement import Requirement
 from branchwise.relaxations.target import Target
 
 
-class ComplementarityPass:
+class ComplementarityPass(Lowering):
     """The rows (or SOS1 set) of one required complementarity pair."""
 
-    def accepts(self, item: Any, target: Target) -> bool:
-        return isinstance(item, Requirement) and isinstance(item.condition, Complements)
+    def accepts(self, item: Requirement, target: Target) -> bool:
+        return isinstance(item.condition, Complements)
 
     def apply(self, item: Requirement, target: Target) -> None:
         y, z = item.condition.y, item.condition.z
@@ -39,6 +38,3 @@ class ComplementarityPass:
         b = target.binary("_comp")
         imply_le(target, y, b, str(item))
         imply_le(target, z, 1 - b, str(item))
-
-    def invert(self, data: None, x: Any, witness: dict) -> None:
-        """Nothing to map back: the pair's columns are the model's own (or equal to them)."""

@@ -21,14 +21,12 @@ from branchwise.functions import IfThenElse
 from branchwise.relaxations.bigm import imply_le
 from branchwise.relaxations.bounds import Described
 from branchwise.relaxations.indicator import literal
+from branchwise.relaxations.lowering import Lowering, Solution
 from branchwise.relaxations.target import Target, column
 
 
-class IfThenElsePass:
+class IfThenElsePass(Lowering):
     """The rows of one derived ``if_then_else`` column."""
-
-    def accepts(self, item: Any, target: Target) -> bool:
-        return isinstance(item, IfThenElse)
 
     def apply(self, node: IfThenElse, target: Target) -> tuple[Any, LinExpr]:
         what = Described(node, target.names[node.column])
@@ -45,7 +43,8 @@ class IfThenElsePass:
         imply_le(target, b - y, 1 - delta, what, when_off=below)
         return node.cond, delta
 
-    def invert(self, data: tuple[Any, LinExpr], x: np.ndarray, witness: dict) -> None:
+    def invert(self, data: tuple[Any, LinExpr], solution: Solution) -> Solution:
         """Record the branch the solver took for the condition."""
         cond, delta = data
-        witness[cond] = bool(float(delta.evaluate(x)) > 0.5)
+        solution.witness[cond] = bool(float(delta.evaluate(solution.x)) > 0.5)
+        return solution

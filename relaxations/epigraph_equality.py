@@ -12,19 +12,20 @@ wants to go."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from branchwise.passes import Pass
 from branchwise.problem import Problem
+from branchwise.relaxations.lowering import Solution
 from branchwise.smooth import NonlinearRows, QuadraticFunction
 
 
-class EpigraphEqualities:
+class EpigraphEqualities(Pass):
     """Relaxes defining equalities; ``invert`` restores them on a solution."""
 
-    def relax(self, problem: Problem) -> tuple[Problem, list[tuple[NonlinearRows, int, int]]]:
+    def apply(self, problem: Problem) -> tuple[Problem, list[tuple[NonlinearRows, int, int]]]:
         """``problem`` with every qualifying equality relaxed, and (block, row, column)
         for each, to recompute the column from."""
         relaxed, blocks = [], []
@@ -42,12 +43,14 @@ class EpigraphEqualities:
             blocks.append(replace(block, lower=lower, upper=upper))
         return (replace(problem, nonlinear=blocks) if relaxed else problem), relaxed
 
-    def invert(self, relaxed: list[tuple[NonlinearRows, int, int]], x: np.ndarray,
-               witness: dict) -> None:
-        """Set each defined column so its equality holds exactly at ``x`` (in place)."""
+    def invert(self, relaxed: list[tuple[NonlinearRows, int, int]],
+               solution: Solution) -> Solution:
+        """Set each defined column so its equality holds exactly (in place)."""
+        x = solution.x
         for block, row, column in relaxed:
             coefficient = block.function.linear[row, column]
             x[column] += (block.lower[row] - block.function.value(x)[row]) / coefficient
+        return solution
 
 
 def _tight_side(problem: Problem, block: NonlinearRows, row: int) -> tuple[int, bool] | None:
@@ -82,11 +85,3 @@ def _defines(problem: Problem, block: NonlinearRows, row: int, column: int) -> b
         return False
     return not any(column in other.function.columns()
                    for other in problem.nonlinear if other is not block)
-
-
-def relax_epigraph_equalities(problem: Problem) -> tuple[Problem, tuple[Any, Any] | None]:
-    """The relaxed problem and a record for :class:`~.chain.Reformulation` (None when
-    nothing qualified)."""
-    relaxation = EpigraphEqualities()
-    relaxed_problem, relaxed = relaxation.relax(problem)
-    return relaxed_problem, ((relaxation, relaxed) if relaxed else None)

@@ -17,21 +17,22 @@ from branchwise.expr import Constraint, Rows, scalar_terms
 from branchwise.logic import And, Literal, Not, Or, negate
 from branchwise.relaxations import choice
 from branchwise.relaxations.atoms import le_rows
+from branchwise.relaxations.lowering import Lowering
 from branchwise.relaxations.requirement import Requirement
 from branchwise.relaxations.target import Target
 
 Disjunct = list[Constraint | Literal]
 
 
-class HullPass:
+class HullPass(Lowering):
     """A required ``Or`` whose disjuncts are linear conjunctions, when the hull is chosen."""
 
     def __init__(self) -> None:
         #: (item, its disjuncts, their columns) of the last item accepted, for apply.
         self._accepted: tuple[Any, list[Disjunct], np.ndarray] | None = None
 
-    def accepts(self, item: Any, target: Target) -> bool:
-        if not (isinstance(item, Requirement) and isinstance(item.condition, Or)):
+    def accepts(self, item: Requirement, target: Target) -> bool:
+        if not isinstance(item.condition, Or):
             return False
         disjuncts = [conjunction(c) for c in item.condition.children]
         if any(d is None for d in disjuncts):
@@ -65,9 +66,6 @@ class HullPass:
             copies.append(parts)
         target.add_rows(_linking(cols, np.array(copies).reshape(len(copies), len(cols))),
                         np.zeros(len(cols)), np.zeros(len(cols)), "_hull")
-
-    def invert(self, data: None, x: Any, witness: dict) -> None:
-        """Nothing to map back: the original variables stay in the problem."""
 
 
 Block = tuple[list[Rows], list[np.ndarray], list[np.ndarray]]

@@ -11,6 +11,7 @@ A condition the model requires is ``imply(cond, 1)``: plain rows where it is lin
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from branchwise.expr import Constraint, LinExpr, quicksum
@@ -20,6 +21,7 @@ from branchwise.relaxations.bigm import imply_le
 from branchwise.relaxations.bounds import Described, What
 from branchwise.relaxations.domain import Domain, literal_row
 from branchwise.relaxations.hull import conjunction
+from branchwise.relaxations.lowering import Lowering
 from branchwise.relaxations.requirement import Requirement
 from branchwise.relaxations.target import Target
 
@@ -27,30 +29,45 @@ ONE = LinExpr.constant(1.0)
 
 
 def imply(target: Target, cond: Any, delta: LinExpr, what: What) -> None:
-    """Rows making ``delta = 1`` force ``cond``."""
+    """Rows making ``delta = 1`` force ``cond``, by the lowering :data:`IMPLY` lists for
+    ``cond``'s type (or a base type)."""
     if delta.is_constant and delta.const[0] < 0.5:
         return
-    if isinstance(cond, bool):
-        if not cond:
-            target.add_row(delta, upper=0.0, hint="_never")
-    elif isinstance(cond, Constraint):
-        for e in le_rows(cond, target.integral, target.options.strict_gap):
-            imply_le(target, e, delta, what)
-    elif isinstance(cond, Literal):
-        target.add_row(cond.expression() - delta, lower=0.0, hint="_lit")
-    elif isinstance(cond, Not):
-        imply(target, negate(cond.child), delta, what)
-    elif isinstance(cond, And):
-        for child in cond.children:
-            imply(target, child, delta, what)
-    elif isinstance(cond, Or):
-        _imply_or(target, cond, delta, what)
-    elif isinstance(cond, Count):
-        _imply_count(target, cond, delta, what)
-    elif isinstance(cond, Complements):
-        imply(target, cond.expand(), delta, what)
-    else:
-        raise TypeError(f"cannot lower {cond!r}")
+    for kind in type(cond).__mro__:
+        if kind in IMPLY:
+            IMPLY[kind](target, cond, delta, what)
+            return
+    raise TypeError(f"cannot lower {cond!r}")
+
+
+def _imply_constant(target: Target, cond: bool, delta: LinExpr, what: What) -> None:
+    """A condition known to be false: ``delta`` must be 0."""
+    if not cond:
+        target.add_row(delta, upper=0.0, hint="_never")
+
+
+def _imply_comparison(target: Target, cond: Constraint, delta: LinExpr, what: What) -> None:
+    for e in le_rows(cond, target.integral, target.options.strict_gap):
+        imply_le(target, e, delta, what)
+
+
+def _imply_literal(target: Target, cond: Literal, delta: LinExpr, what: What) -> None:
+    target.add_row(cond.expression() - delta, lower=0.0, hint="_lit")
+
+
+def _imply_not(target: Target, cond: Not, delta: LinExpr, what: What) -> None:
+    imply(target, negate(cond.child), delta, what)
+
+
+def _imply_and(target: Target, cond: And, delta: LinExpr, what: What) -> None:
+    """Every child gets the same ``delta``."""
+    for child in cond.children:
+        imply(target, child, delta, what)
+
+
+def _imply_complements(target: Target, cond: Complements, delta: LinExpr, what: What
+                       ) -> None:
+    imply(target, cond.expand(), delta, what)
 
 
 def _imply_or(target: Target, cond: Or, delta: LinExpr, what: What) -> None:
@@ -148,6 +165,19 @@ def _imply_count(target: Target, cond: Count, delta: LinExpr, what: What) -> Non
         target.add_row(held + (n - cond.hi) * delta, upper=float(n), hint="_atmost")
 
 
+#: Condition type -> the function adding its rows ``delta = 1 ⇒ cond``.
+IMPLY: dict[type, Callable[[Target, Any, LinExpr, What], None]] = {
+    bool: _imply_constant,
+    Constraint: _imply_comparison,
+    Literal: _imply_literal,
+    Not: _imply_not,
+    And: _imply_and,
+    Or: _imply_or,
+    Count: _imply_count,
+    Complements: _imply_complements,
+}
+
+
 def literal(target: Target, cond: Any, polarity: str, what: What) -> LinExpr:
     """A 0/1 expression for ``cond``: with ``+`` in ``polarity`` it being 1 forces cond,
     with ``-`` cond forces it to be 1 (so ``"+-"`` makes it cond's exact truth value)."""
@@ -170,14 +200,8 @@ def literal(target: Target, cond: Any, polarity: str, what: What) -> LinExpr:
     return delta
 
 
-class IndicatorPass:
+class IndicatorPass(Lowering):
     """A condition the model requires: its rows, with indicators where it branches."""
-
-    def accepts(self, item: Any, target: Target) -> bool:
-        return isinstance(item, Requirement)
 
     def apply(self, item: Requirement, target: Target) -> None:
         imply(target, item.condition, ONE, Described(item))
-
-    def invert(self, data: None, x: Any, witness: dict) -> None:
-        """Nothing to map back: the condition's columns are the model's own."""

@@ -10,20 +10,16 @@ never be the largest are dropped first. ``min`` is ``-max(-a)``, ``abs(e)`` is
 
 from __future__ import annotations
 
-from typing import Any
-
 from branchwise.expr import LinExpr, quicksum
-from branchwise.functions import Abs, Definition, Max, Min
+from branchwise.functions import Abs, Definition, Min
 from branchwise.relaxations.bigm import imply_le
 from branchwise.relaxations.bounds import What
+from branchwise.relaxations.lowering import Lowering
 from branchwise.relaxations.target import Target, column
 
 
-class LinearizePass:
+class LinearizePass(Lowering):
     """The rows of one derived ``abs``, ``max`` or ``min`` column."""
-
-    def accepts(self, item: Any, target: Target) -> bool:
-        return isinstance(item, (Abs, Max, Min))
 
     def apply(self, node: Definition, target: Target) -> None:
         sign = -1.0 if isinstance(node, Min) else 1.0
@@ -35,9 +31,6 @@ class LinearizePass:
             target.add_row(y - a, lower=0.0, hint=f"_{node.kind}")
         if node not in target.relaxed:
             exact_max(target, y, candidates, f"{node} (column {target.names[node.column]})")
-
-    def invert(self, data: None, x: Any, witness: dict) -> None:
-        """Nothing to map back: the model recomputes derived columns from their definitions."""
 
 
 def exact_max(target: Target, y: LinExpr, candidates: list[LinExpr], what: What) -> None:

@@ -12,19 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from branchwise.expr import quicksum
 from branchwise.functions import Piecewise
 from branchwise.relaxations import choice
+from branchwise.relaxations.lowering import Lowering
 from branchwise.relaxations.target import Target, column
 
 
-class PiecewisePass:
+class PiecewisePass(Lowering):
     """The rows of one derived ``piecewise`` column."""
-
-    def accepts(self, item: Any, target: Target) -> bool:
-        return isinstance(item, Piecewise)
 
     def apply(self, node: Piecewise, target: Target) -> None:
         x, y = node.operands[0], column(node.column)
@@ -39,9 +35,6 @@ class PiecewisePass:
                 target.add_row(sense * (y - slope * x - intercept), lower=0.0, hint="_pw")
         else:
             _weights(target, node, x, y)
-
-    def invert(self, data: None, x: np.ndarray, witness: dict) -> None:
-        """Nothing to map back: a continuous function needs no branch."""
 
 
 def _weights(target: Target, node: Piecewise, x: Any, y: Any) -> None:

@@ -5,18 +5,14 @@ natively, or named in an error without native SOS."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from branchwise.declarations import Semicontinuous
 from branchwise.relaxations.bigm import imply_le
+from branchwise.relaxations.lowering import Lowering
 from branchwise.relaxations.target import Target, column
 
 
-class SemicontinuousPass:
+class SemicontinuousPass(Lowering):
     """One semicontinuous column."""
-
-    def accepts(self, item: Any, target: Target) -> bool:
-        return isinstance(item, Semicontinuous)
 
     def apply(self, item: Semicontinuous, target: Target) -> None:
         if item.lower <= 0 <= item.upper:
@@ -29,6 +25,3 @@ class SemicontinuousPass:
         else:
             imply_le(target, s - item.upper, on, what)
             imply_le(target, -s, 1 - on, what)
-
-    def invert(self, data: None, x: Any, witness: dict) -> None:
-        """Nothing to map back: the column is the model's own."""

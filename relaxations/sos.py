@@ -5,21 +5,17 @@ with one binary per neighbouring pair, ``Σ z = 1`` and ``x_i = 0`` unless a pai
 
 from __future__ import annotations
 
-from typing import Any
-
 from branchwise.declarations import SOSSet
 from branchwise.expr import LinExpr, quicksum
 from branchwise.relaxations import choice
 from branchwise.relaxations.bigm import imply_le
 from branchwise.relaxations.bounds import What
+from branchwise.relaxations.lowering import Lowering
 from branchwise.relaxations.target import Target, column
 
 
-class SOSPass:
+class SOSPass(Lowering):
     """One declared SOS set."""
-
-    def accepts(self, item: Any, target: Target) -> bool:
-        return isinstance(item, SOSSet)
 
     def apply(self, item: SOSSet, target: Target) -> None:
         if choice.sos_is_native(target.options):
@@ -36,9 +32,6 @@ class SOSPass:
         what = f"{item.kind} {item.name}"
         for x, allowed in zip(members, on, strict=True):
             _zero_unless(target, x, allowed, what)
-
-    def invert(self, data: None, x: Any, witness: dict) -> None:
-        """Nothing to map back: the members are the model's own columns."""
 
 
 def _zero_unless(target: Target, x: LinExpr, allowed: LinExpr, what: What) -> None:

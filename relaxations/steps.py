@@ -13,7 +13,6 @@ per-step implications instead (native, or an error naming the variable).
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
@@ -22,14 +21,12 @@ from branchwise.functions import Steps
 from branchwise.relaxations.atoms import largest_below
 from branchwise.relaxations.bigm import imply_le
 from branchwise.relaxations.bounds import Described
+from branchwise.relaxations.lowering import Lowering, Solution
 from branchwise.relaxations.target import Target, column
 
 
-class StepsPass:
+class StepsPass(Lowering):
     """The rows of one derived ``steps`` column."""
-
-    def accepts(self, item: Any, target: Target) -> bool:
-        return isinstance(item, Steps)
 
     def apply(self, node: Steps, target: Target) -> tuple[Steps, list[int], list[LinExpr]]:
         x, y = node.operands[0], column(node.column)
@@ -62,13 +59,14 @@ class StepsPass:
                     imply_le(target, x - hi, zi, what)
         return node, steps, z
 
-    def invert(self, data: tuple[Steps, list[int], list[LinExpr]], x: np.ndarray,
-               witness: dict) -> None:
+    def invert(self, data: tuple[Steps, list[int], list[LinExpr]],
+               solution: Solution) -> Solution:
         """Record the step the solver took."""
         node, steps, z = data
         if steps:
-            values = [float(zi.evaluate(x)) for zi in z]
-            witness[node] = steps[int(np.argmax(values))]
+            values = [float(zi.evaluate(solution.x)) for zi in z]
+            solution.witness[node] = steps[int(np.argmax(values))]
+        return solution
 
 
 def _spans(node: Steps, x: LinExpr, target: Target) -> list[tuple[float, float]]:

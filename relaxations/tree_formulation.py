@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -35,6 +34,7 @@ from branchwise.relaxations.bigm import imply_le
 from branchwise.relaxations.bounds import Described, What
 from branchwise.relaxations.decision_tree import DecisionTree, Leaf
 from branchwise.relaxations.domain import Domain, literal_row, terms
+from branchwise.relaxations.lowering import Lowering, Solution
 from branchwise.relaxations.target import Target, column
 
 Interval = tuple[float, float]
@@ -74,11 +74,8 @@ class _Forms:
         return self.index[key], scale
 
 
-class DecisionTreePass:
+class DecisionTreePass(Lowering):
     """The rows of one :class:`DecisionTree`."""
-
-    def accepts(self, item: Any, target: Target) -> bool:
-        return isinstance(item, DecisionTree)
 
     def apply(self, tree: DecisionTree, target: Target
               ) -> tuple[DecisionTree, list[Leaf], list[LinExpr]]:
@@ -108,10 +105,11 @@ class DecisionTreePass:
             _big_m(target, shapes, forms, indicators, y, what)
         return tree, [s.leaf for s in shapes], indicators
 
-    def invert(self, data: tuple[DecisionTree, list[Leaf], list[LinExpr]], x: np.ndarray,
-               witness: dict) -> None:
+    def invert(self, data: tuple[DecisionTree, list[Leaf], list[LinExpr]],
+               solution: Solution) -> Solution:
         """Record the sides the chosen leaf takes, then the absorbed nodes' values."""
         tree, leaves, indicators = data
+        x, witness = solution.x, solution.witness
         if leaves:  # without them (relaxed, or infeasible) Python's branches are the ones
             taken = leaves[int(np.argmax([float(d.evaluate(x)) for d in indicators]))]
             for cond, side in taken.path:
@@ -120,6 +118,7 @@ class DecisionTreePass:
             x[node.column] = node.evaluate(x, witness)
         if tree.objective_only:  # fixed at 0 in the problem
             x[tree.root.column] = tree.root.evaluate(x, witness)
+        return solution
 
 
 class _Value:

@@ -14,6 +14,18 @@ import numpy as np
 import scipy.sparse as sp
 
 from branchwise.problem import Problem
+from branchwise.solver.appended_columns import AppendsColumns
+
+
+class LinearizeBinaryObjective(AppendsColumns):
+    """A quadratic objective over binaries that is not convex, made linear exactly (a convex
+    one stays: the QP relaxation is tighter than the product rows)."""
+
+    def accepts(self, problem: Problem) -> bool:
+        return problem.objective_over_binaries() and not problem.convex_objective
+
+    def extend(self, problem: Problem) -> Problem:
+        return linearize_binary_objective(problem)
 
 
 def linearize_binary_objective(problem: Problem) -> Problem:

@@ -15,6 +15,24 @@ import scipy.sparse as sp
 from branchwise.intervals import quadratic_interval
 from branchwise.problem import Problem
 from branchwise.smooth import NonlinearRows, QuadraticFunction
+from branchwise.solver.appended_columns import AppendsColumns
+from branchwise.solver.options import SolveOptions
+
+
+class ObjectiveAsRow(AppendsColumns):
+    """A quadratic objective that HiGHS's QP cannot take (not convex), or that the options
+    ask to relax by outer approximation, moved into an epigraph row."""
+
+    def __init__(self, options: SolveOptions) -> None:
+        self.outer = options.quadratic_objective == "outer"
+
+    def accepts(self, problem: Problem) -> bool:
+        if problem.Q is None or not problem.Q.nnz:
+            return False
+        return self.outer or not problem.convex_objective
+
+    def extend(self, problem: Problem) -> Problem:
+        return objective_as_row(problem)
 
 
 def objective_as_row(problem: Problem) -> Problem:

@@ -13,8 +13,16 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
+from branchwise.passes import Pass
 from branchwise.problem import Problem
 from branchwise.smooth import NonlinearRows, QuadraticFunction
+
+
+class MergeRowBlocks(Pass):
+    """:func:`merge_row_blocks` as a pass: the rows and columns stay, nothing maps back."""
+
+    def apply(self, problem: Problem) -> tuple[Problem, None]:
+        return merge_row_blocks(problem), None
 
 
 def merge_row_blocks(problem: Problem) -> Problem:

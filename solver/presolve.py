@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
 import highspy
 import numpy as np
 
+from branchwise.passes import Pass
 from branchwise.problem import Problem
 from branchwise.solver.highs_model import from_highs_model, to_highs_model
 from branchwise.solver.highs_session import new_highs
+from branchwise.solver.options import SolveOptions
+from branchwise.solver.result import SolveReport
+from branchwise.tolerances import FEASIBILITY
 
 _OUTCOME = {
     highspy.HighsPresolveStatus.kNotReduced: "not_reduced",
@@ -65,3 +74,85 @@ def _surviving_logic_columns(original: Problem, reduced: Problem) -> np.ndarray:
     logic = {names[j] for j in original.logic_columns}
     return np.array([j for j, name in enumerate(reduced.col_names)
                      if name in logic and reduced.integrality[j]], dtype=np.int64)
+
+
+@dataclass
+class _Presolved:
+    """What mapping an answer back through presolve needs: the problem presolved, the
+    presolve (for postsolve), when it started and the stats it reports."""
+
+    original: Problem
+    presolve: Presolve
+    started: float
+    stats: dict
+
+
+class HighsPresolve(Pass):
+    """HiGHS's presolve as a pass over a MILP (no quadratic objective, SOS sets or
+    nonlinear rows), when the options ask for it.
+
+    ``apply`` hands on the reduced problem; the original where presolve did not reduce it
+    (so that is searched, the stats saying why); None where presolve settled it (infeasible,
+    or reduced to nothing). ``invert`` postsolves and verifies the answer on the original,
+    and where postsolve fails searches the original with the time that is left
+    (``stats["postsolve_failed"]``); ``search`` is how the driver searches a problem."""
+
+    def __init__(self, options: SolveOptions, search: Callable[[Problem], SolveReport]) -> None:
+        self.options, self.search = options, search
+
+    def accepts(self, problem: Problem) -> bool:
+        return (self.options.presolve and problem.Q is None and not problem.has_sos
+                and not problem.has_nonlinear_rows)
+
+    def apply(self, problem: Problem) -> tuple[Problem | None, _Presolved]:
+        started = time.perf_counter()
+        presolve = Presolve(problem, self.options.deadline.remaining())
+        run = _Presolved(problem, presolve, started, {
+            "presolve": presolve.outcome, "presolve_time": time.perf_counter() - started})
+        if presolve.outcome == "reduced":
+            reduced = presolve.reduced
+            run.stats.update(presolved_rows=reduced.n_rows, presolved_cols=reduced.n_cols)
+            return reduced, run
+        if presolve.outcome in ("infeasible", "empty"):
+            return None, run
+        return problem, run
+
+    def invert(self, run: _Presolved, report: SolveReport | None) -> SolveReport:
+        outcome = run.presolve.outcome
+        if outcome == "infeasible":
+            return SolveReport("infeasible", None, None, math.inf, 0,
+                               time.perf_counter() - run.started, stats=run.stats)
+        if outcome == "empty":
+            return self._postsolve(run, SolveReport("optimal", None, None, -math.inf, 0, 0.0))
+        if outcome == "reduced":
+            return self._postsolve(run, report)
+        return _timed(report, run)
+
+    def _postsolve(self, run: _Presolved, report: SolveReport) -> SolveReport:
+        """The reduced problem's answer on the original columns, verified there."""
+        problem, presolve = run.original, run.presolve
+        if presolve.reduced is not None and presolve.reduced.maximize != problem.maximize:
+            # HiGHS hands back a maximisation as the minimisation of the negated objective.
+            flipped = {key: -value for key, value in report.stats.items()
+                       if key.startswith("root_bound") and value is not None}
+            report = replace(report, bound=-report.bound,
+                             objective=None if report.objective is None else -report.objective,
+                             stats={**report.stats, **flipped})
+        if report.status in ("infeasible", "unbounded"):
+            return _timed(report, run)
+        x = None
+        if report.x is not None or presolve.outcome == "empty":
+            x = presolve.restore(report.x if report.x is not None else [])
+            if x is None or problem.violation(x)[0] > FEASIBILITY:
+                run.stats["postsolve_failed"] = True
+                return _timed(self.search(problem), run)
+        objective = problem.objective_value(x) if x is not None else None
+        bound = report.bound if presolve.outcome == "reduced" else objective
+        return _timed(replace(report, x=x, objective=objective, bound=bound,
+                              verified=x is not None), run)
+
+
+def _timed(report: SolveReport, run: _Presolved) -> SolveReport:
+    """``report`` with the time since presolve began and presolve's stats."""
+    return replace(report, time=time.perf_counter() - run.started,
+                   stats={**report.stats, **run.stats})
