@@ -38,7 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from benchmarks.machine import describe
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
 from branchwise.solver import SolveOptions, solve
 from branchwise.solver.result import SolveReport
 

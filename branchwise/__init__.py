@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from branchwise.core.problem import Problem
+from branchwise.core.smooth import NonconvexError
 from branchwise.expr import Constraint, LinExpr, QuadExpr, Var, VarArray, quicksum
 from branchwise.functions import if_then_else, piecewise, steps
 from branchwise.functions import max_ as max  # noqa: A004 (bw.max, as API.md names it)
@@ -19,12 +21,10 @@ from branchwise.logic import (
     xor,
 )
 from branchwise.model import Model
-from branchwise.nlexpr import NlExpr, exp, log, norm2, sqrt
-from branchwise.problem import Problem
-from branchwise.program import ProgramError, program
+from branchwise.nonlinear.expr import NlExpr, exp, log, norm2, sqrt
+from branchwise.program.decorator import ProgramError, program
 from branchwise.relaxations import UnboundedExpressionError
 from branchwise.result import Result
-from branchwise.smooth import NonconvexError
 from branchwise.solver import SolveOptions
 
 __all__ = [
@@ -69,7 +69,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """``bw.CvxpySolver`` imports cvxpy (about 2 s) only when first asked for."""
     if name == "CvxpySolver":
-        from branchwise.cvxpy_solver import CvxpySolver
+        from branchwise.io.adapters.cvxpy_solver import CvxpySolver
 
         return CvxpySolver
     raise AttributeError(f"module 'branchwise' has no attribute {name!r}")

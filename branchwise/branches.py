@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from branchwise.core.tolerances import BRANCH_MARGIN
 from branchwise.expr import Constraint, LinExpr, integral_terms
 from branchwise.functions import Steps
 from branchwise.logic import And, Not, Or, holds, negate, truth
-from branchwise.tolerances import BRANCH_MARGIN
 
 if TYPE_CHECKING:
     from branchwise.model import Model

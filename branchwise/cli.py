@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
+from branchwise.core.problem import Problem
 from branchwise.io import (
     ProblemFileError,
     load_model,
@@ -30,7 +31,6 @@ from branchwise.io import (
 )
 from branchwise.io.pyfile import describe
 from branchwise.model import Model
-from branchwise.problem import Problem
 from branchwise.solver import SolveOptions, SolveReport, parse_setting, solve
 from branchwise_command import (
     ignore_stop_signals,

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.tolerances import INFINITY
+from branchwise.core.tolerances import INFINITY
 
 if TYPE_CHECKING:
     from branchwise.model import Model
-    from branchwise.nlexpr import NlExpr
+    from branchwise.nonlinear.expr import NlExpr
 
 Operand = Any  # an expression, a number, or an array of numbers
 
@@ -671,7 +671,7 @@ def _exponent(power: Operand) -> float:
 
 def _nonlinear() -> Any:
     """The nonlinear expressions' module, imported on use: it builds on these."""
-    from branchwise import nlexpr
+    from branchwise.nonlinear import expr as nlexpr
     return nlexpr
 
 

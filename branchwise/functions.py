@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.expr import Constraint, LinExpr, as_expression
 from branchwise.logic import (
     Condition,
@@ -28,7 +29,6 @@ from branchwise.logic import (
     shape_of,
     truth,
 )
-from branchwise.tolerances import FEASIBILITY
 
 if TYPE_CHECKING:
     from branchwise.model import Model

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.expr import (
     Constraint,
     LinExpr,
@@ -26,7 +27,6 @@ from branchwise.expr import (
     Rows,
     as_expression,
 )
-from branchwise.tolerances import FEASIBILITY
 
 if TYPE_CHECKING:
     from branchwise.model import Model

@@ -15,7 +15,17 @@ import numpy as np
 import scipy.sparse as sp
 
 from branchwise.branches import margin_rows
-from branchwise.deadline import NO_DEADLINE, Deadline, TimeLimitReached
+from branchwise.core.deadline import NO_DEADLINE, Deadline, TimeLimitReached
+from branchwise.core.problem import Problem
+from branchwise.core.smooth import NONCONVEX_ADVICE, NonconvexError
+from branchwise.core.tolerances import (
+    INFINITY,
+    INTEGRALITY,
+    RELATIVE_GAP,
+    STRICT_GAP,
+    bound_excess,
+    scaled,
+)
 from branchwise.declarations import Semicontinuous, SOSSet
 from branchwise.expr import (
     Constraint,
@@ -31,21 +41,11 @@ from branchwise.expr import (
 )
 from branchwise.functions import Definition
 from branchwise.logic import Condition, ConditionArray, as_condition, elementwise, holds
-from branchwise.nlexpr import NlExpr
-from branchwise.nlrows import nonlinear_rows
-from branchwise.problem import Problem
+from branchwise.nonlinear.expr import NlExpr
+from branchwise.nonlinear.rows import nonlinear_rows
 from branchwise.relaxations import REFORMULATIONS, Reformulation, reformulate
 from branchwise.result import Result
-from branchwise.smooth import NONCONVEX_ADVICE, NonconvexError
 from branchwise.solver import SolveOptions, SolveReport, options_from, solve
-from branchwise.tolerances import (
-    INFINITY,
-    INTEGRALITY,
-    RELATIVE_GAP,
-    STRICT_GAP,
-    bound_excess,
-    scaled,
-)
 
 Shape = int | tuple[int, ...] | None
 
@@ -320,7 +320,7 @@ class Model:
         ``branchwise.relaxations.choice``); ``native_sos=False`` keeps SOS sets out of the
         problem (binaries instead) for solvers and files that cannot hold them; ``obbt``
         tightens every big-M by LP. Past ``deadline`` it raises
-        :class:`~branchwise.deadline.TimeLimitReached`.
+        :class:`~branchwise.core.deadline.TimeLimitReached`.
         """
         if reformulation not in REFORMULATIONS:
             raise ValueError(f"reformulation must be one of {REFORMULATIONS}, "

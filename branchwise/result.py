@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from branchwise.branches import mismatch
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.expr import Constraint, as_expression
 from branchwise.logic import Condition, ConditionArray, elementwise, truth
-from branchwise.nlexpr import NlExpr
-from branchwise.nlrows import columns_of
+from branchwise.nonlinear.expr import NlExpr
+from branchwise.nonlinear.rows import columns_of
 from branchwise.solver.result import SolveReport, relative_gap
-from branchwise.tolerances import FEASIBILITY
 
 if TYPE_CHECKING:
     from branchwise.model import Model

@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
+from branchwise.core.tolerances import INTEGRALITY
 from branchwise.expr import Constraint, LinExpr, integral_terms
-from branchwise.tolerances import INTEGRALITY
 
 
 def le_rows(cond: Constraint, integral: np.ndarray, gap: float) -> list[LinExpr]:

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.deadline import NO_DEADLINE, Deadline, TimeLimitReached
+from branchwise.core.deadline import NO_DEADLINE, Deadline, TimeLimitReached
+from branchwise.core.tolerances import BOUND_PROGRESS, INTEGRALITY, round_off_slack
 from branchwise.expr import Constraint, LinExpr, Rows, scalar_terms
 from branchwise.functions import Definition
 from branchwise.logic import required_comparisons
 from branchwise.relaxations.growing import GrowingArray
-from branchwise.tolerances import BOUND_PROGRESS, INTEGRALITY, round_off_slack
 
 if TYPE_CHECKING:
     from branchwise.model import Model

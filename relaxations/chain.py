@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from branchwise.deadline import NO_DEADLINE, Deadline, TimeLimitReached
+from branchwise.core.deadline import NO_DEADLINE, Deadline, TimeLimitReached
+from branchwise.core.passes import Chain, Pass, invert_in_reverse
+from branchwise.core.problem import Problem
 from branchwise.declarations import Semicontinuous, SOSSet
 from branchwise.functions import Abs, IfThenElse, Max, Min, Piecewise, Steps
-from branchwise.passes import Chain, Pass, invert_in_reverse
-from branchwise.problem import Problem
 from branchwise.relaxations.bounds import LPSolver, model_bounds
 from branchwise.relaxations.choice import Options
 from branchwise.relaxations.complementarity import ComplementarityPass

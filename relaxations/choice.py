@@ -56,7 +56,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from branchwise.tolerances import STRICT_GAP
+from branchwise.core.tolerances import STRICT_GAP
 
 #: The modes ``reformulation`` accepts.
 REFORMULATIONS = ("auto", "bigm", "hull", "sos")

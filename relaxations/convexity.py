@@ -23,8 +23,8 @@ import numpy as np
 from branchwise.expr import Constraint, QuadExpr, Rows
 from branchwise.functions import Definition, IfThenElse
 from branchwise.logic import And, Literal, leaves, required_comparisons
-from branchwise.nlexpr import NlExpr
-from branchwise.nlrows import columns_of
+from branchwise.nonlinear.expr import NlExpr
+from branchwise.nonlinear.rows import columns_of
 
 if TYPE_CHECKING:
     from branchwise.model import Model

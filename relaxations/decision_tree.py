@@ -31,7 +31,7 @@ import numpy as np
 from branchwise.expr import Constraint, LinExpr, QuadExpr, scalar_terms
 from branchwise.functions import Definition, IfThenElse
 from branchwise.logic import And, Literal, Not, Or, negate
-from branchwise.nlrows import columns_of
+from branchwise.nonlinear.rows import columns_of
 from branchwise.relaxations.convexity import condition_columns
 
 if TYPE_CHECKING:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import math
 
+from branchwise.core.tolerances import round_off_slack
 from branchwise.expr import LinExpr
 from branchwise.relaxations.bounds import Bounds
 from branchwise.relaxations.target import column as column_of
-from branchwise.tolerances import round_off_slack
 
 Terms = tuple[list[int], list[float], float]
 

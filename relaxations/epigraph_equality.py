@@ -16,10 +16,10 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.passes import Pass
-from branchwise.problem import Problem
+from branchwise.core.passes import Pass
+from branchwise.core.problem import Problem
+from branchwise.core.smooth import NonlinearRows, QuadraticFunction
 from branchwise.relaxations.lowering import Solution
-from branchwise.smooth import NonlinearRows, QuadraticFunction
 
 
 class EpigraphEqualities(Pass):

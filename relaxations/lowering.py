@@ -1,6 +1,6 @@
 """The pass shape of one construct's lowering, and the solution its ``invert`` maps back.
 
-A lowering is a :class:`branchwise.passes.Pass` for one construct of a model (a derived
+A lowering is a :class:`branchwise.core.passes.Pass` for one construct of a model (a derived
 column, a requirement, a declaration) with the problem being assembled (the
 :class:`~.target.Target`) as its context: ``apply(item, target)`` writes the item's rows,
 columns and SOS sets into the target and returns what ``invert`` needs; the rewritten item

@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from branchwise.core.problem import Problem
+from branchwise.core.smooth import NonlinearRows
+from branchwise.core.tolerances import round_off_slack
 from branchwise.expr import Constraint, LinExpr, Rows, indexed_names, scalar_terms
 from branchwise.functions import Definition
-from branchwise.nlexpr import NlExpr
-from branchwise.nlrows import nonlinear_rows, smooth_function
-from branchwise.problem import Problem
+from branchwise.nonlinear.expr import NlExpr
+from branchwise.nonlinear.rows import nonlinear_rows, smooth_function
 from branchwise.relaxations.bounds import Bounds
 from branchwise.relaxations.choice import Options
 from branchwise.relaxations.growing import GrowingArray
-from branchwise.smooth import NonlinearRows
-from branchwise.tolerances import round_off_slack
 
 if TYPE_CHECKING:
     from branchwise.model import Model

@@ -1,4 +1,4 @@
-"""Branch-and-bound over continuous relaxations of a :class:`~branchwise.problem.Problem`."""
+"""Branch-and-bound over continuous relaxations of a :class:`~branchwise.core.problem.Problem`."""
 
 from branchwise.solver.driver import solve
 from branchwise.solver.options import SolveOptions, option_names, options_from, parse_setting

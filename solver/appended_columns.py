@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from branchwise.passes import Pass
-from branchwise.problem import Problem
+from branchwise.core.passes import Pass
+from branchwise.core.problem import Problem
 from branchwise.solver.result import SolveReport
 
 

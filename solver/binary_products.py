@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
 from branchwise.solver.appended_columns import AppendsColumns
 
 

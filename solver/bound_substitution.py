@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.solver.cut_rows import LessEqualRows
-from branchwise.tolerances import FEASIBILITY
 
 #: LP values this close to a bound count as at the bound (rows are relaxed by FEASIBILITY).
 AT_BOUND = 1e-5

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import FEASIBILITY, bound_excess
 from branchwise.solver.lp import NodeLP
 from branchwise.solver.options import SolveOptions
-from branchwise.tolerances import FEASIBILITY, bound_excess
 
 #: Smallest gain used in the product score, so a zero gain on one side still ranks.
 _MIN_GAIN = 1e-6

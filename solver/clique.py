@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.solver.cut_rows import (
     MIN_EFFICACY,
     BinaryKnapsacks,
@@ -16,7 +17,6 @@ from branchwise.solver.cut_rows import (
 )
 from branchwise.solver.cuts import Cut, _clean
 from branchwise.solver.lp import NodeLP
-from branchwise.tolerances import FEASIBILITY
 
 #: Literal values below this count as zero when growing a clique.
 _ZERO = 1e-6

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from branchwise.core.tolerances import FEASIBILITY, INTEGRALITY
 from branchwise.solver.lp import NodeLP
-from branchwise.tolerances import FEASIBILITY, INTEGRALITY
 
 #: Separators return a cut only when the LP point violates it by at least this efficacy.
 MIN_EFFICACY = 1e-6

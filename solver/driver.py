@@ -9,18 +9,18 @@ from dataclasses import replace
 
 from threadpoolctl import ThreadpoolController
 
-from branchwise.passes import Chain, Pass
-from branchwise.problem import Problem
-from branchwise.smooth import NONCONVEX_ADVICE, NonconvexError
+from branchwise.core.highs_session import release_scheduler
+from branchwise.core.passes import Chain, Pass
+from branchwise.core.problem import Problem
+from branchwise.core.smooth import NONCONVEX_ADVICE, NonconvexError
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.solver.binary_products import LinearizeBinaryObjective
 from branchwise.solver.epigraph import ObjectiveAsRow
-from branchwise.solver.highs_session import release_scheduler
 from branchwise.solver.merge_rows import MergeRowBlocks
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.presolve import HighsPresolve
 from branchwise.solver.result import SolveReport
 from branchwise.solver.search import Search
-from branchwise.tolerances import FEASIBILITY
 
 
 def solve(problem: Problem, options: SolveOptions | None = None) -> SolveReport:

@@ -12,9 +12,9 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.intervals import quadratic_interval
-from branchwise.problem import Problem
-from branchwise.smooth import NonlinearRows, QuadraticFunction
+from branchwise.core.intervals import quadratic_interval
+from branchwise.core.problem import Problem
+from branchwise.core.smooth import NonlinearRows, QuadraticFunction
 from branchwise.solver.appended_columns import AppendsColumns
 from branchwise.solver.options import SolveOptions
 

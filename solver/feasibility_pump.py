@@ -7,10 +7,10 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.solver.heuristics import HeuristicContext, PrimalHeuristic, fractional_columns
 from branchwise.solver.lp import LPSolution, NodeLP
-from branchwise.tolerances import FEASIBILITY
 
 
 class DistanceLP:

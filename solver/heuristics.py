@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from branchwise.deadline import NO_DEADLINE, Deadline
-from branchwise.problem import Problem
+from branchwise.core.deadline import NO_DEADLINE, Deadline
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import INTEGRALITY
 from branchwise.solver.lp import NodeLP
-from branchwise.tolerances import INTEGRALITY
 
 
 @dataclass

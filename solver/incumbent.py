@@ -7,13 +7,13 @@ from collections import Counter
 
 import numpy as np
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import FEASIBILITY, INTEGRALITY
 from branchwise.solver.lp import NodeLP
 from branchwise.solver.nlp import NlpRelaxation
 from branchwise.solver.objective_step import objective_step
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.repair import Repair, repair_assignment
-from branchwise.tolerances import FEASIBILITY, INTEGRALITY
 
 #: SLSQP iterations a heuristic's point may spend being completed: one that needs more
 #: is usually an assignment with no feasible completion, and the search finds the good

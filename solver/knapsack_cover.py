@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.solver.cut_rows import (
     MIN_EFFICACY,
     BinaryKnapsacks,
@@ -14,7 +15,6 @@ from branchwise.solver.cut_rows import (
 )
 from branchwise.solver.cuts import Cut, _clean
 from branchwise.solver.lp import NodeLP
-from branchwise.tolerances import FEASIBILITY
 
 
 class KnapsackCoverSeparator:

@@ -26,7 +26,7 @@ from collections import deque
 
 import numpy as np
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
 from branchwise.solver.heuristics import HeuristicContext, PrimalHeuristic
 from branchwise.solver.lp import NodeLP
 from branchwise.solver.propagation import ActivityPropagator

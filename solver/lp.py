@@ -8,9 +8,9 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.problem import Problem
-from branchwise.solver.highs_model import to_highs_model
-from branchwise.solver.highs_session import new_highs
+from branchwise.core.highs_model import to_highs_model
+from branchwise.core.highs_session import new_highs
+from branchwise.core.problem import Problem
 
 _STATUS = {
     highspy.HighsModelStatus.kOptimal: "optimal",

@@ -10,13 +10,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import OA_VIOLATION
 from branchwise.solver.incumbent import Incumbent
 from branchwise.solver.lp import LPSolution, NodeLP
 from branchwise.solver.nlp import NlpRelaxation, NlpResult
 from branchwise.solver.outer_approximation import OuterApproximation
 from branchwise.solver.timers import Timers
-from branchwise.tolerances import OA_VIOLATION
 
 #: At an NLP optimum, convex sides within this scaled distance of their bound are
 #: linearised too (they are the active ones that make the LP as tight as the NLP there).

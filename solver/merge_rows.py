@@ -13,9 +13,9 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.passes import Pass
-from branchwise.problem import Problem
-from branchwise.smooth import NonlinearRows, QuadraticFunction
+from branchwise.core.passes import Pass
+from branchwise.core.problem import Problem
+from branchwise.core.smooth import NonlinearRows, QuadraticFunction
 
 
 class MergeRowBlocks(Pass):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.solver.bound_substitution import AT_BOUND, Substitution, substitution
 from branchwise.solver.cut_rows import (
     MIN_EFFICACY,
@@ -19,7 +20,6 @@ from branchwise.solver.cut_rows import (
 )
 from branchwise.solver.cuts import Cut, _clean
 from branchwise.solver.lp import NodeLP
-from branchwise.tolerances import FEASIBILITY
 
 #: Fractional parts of the scaled right-hand side outside [f, 1 - f] give no safe cut.
 MIN_FRACTION = 0.01

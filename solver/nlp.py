@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.problem import Problem
-from branchwise.tolerances import FEASIBILITY, NLP_TOLERANCE, bound_excess
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import FEASIBILITY, NLP_TOLERANCE, bound_excess
 
 #: Most SLSQP iterations in one solve.
 _MAX_ITERATIONS = 500

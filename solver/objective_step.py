@@ -16,8 +16,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from branchwise.problem import Problem
-from branchwise.tolerances import RATIONAL
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import RATIONAL
 
 #: Largest denominator a coefficient ratio may have to count as rational.
 _MAX_DENOMINATOR = 1000

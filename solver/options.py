@@ -7,8 +7,8 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 
-from branchwise.deadline import Deadline
-from branchwise.tolerances import ABSOLUTE_GAP, RELATIVE_GAP
+from branchwise.core.deadline import Deadline
+from branchwise.core.tolerances import ABSOLUTE_GAP, RELATIVE_GAP
 
 
 @dataclass

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.problem import Problem
-from branchwise.tolerances import OA_VIOLATION, scaled
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import OA_VIOLATION, scaled
 
 #: Gradient entries below this (relative to the row's largest) are dropped from a cut,
 #: with the right-hand side relaxed by their largest possible contribution.

@@ -10,13 +10,13 @@ from dataclasses import dataclass, replace
 import highspy
 import numpy as np
 
-from branchwise.passes import Pass
-from branchwise.problem import Problem
-from branchwise.solver.highs_model import from_highs_model, to_highs_model
-from branchwise.solver.highs_session import new_highs
+from branchwise.core.highs_model import from_highs_model, to_highs_model
+from branchwise.core.highs_session import new_highs
+from branchwise.core.passes import Pass
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.result import SolveReport
-from branchwise.tolerances import FEASIBILITY
 
 _OUTCOME = {
     highspy.HighsPresolveStatus.kNotReduced: "not_reduced",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from branchwise.problem import Problem
-from branchwise.tolerances import FEASIBILITY, INTEGRALITY
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import FEASIBILITY, INTEGRALITY
 
 #: A continuous bound must move by this share of its column's width to be worth applying.
 _MIN_CONTINUOUS_GAIN = 1e-3

@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import INTEGRALITY
 from branchwise.solver.heuristics import HeuristicContext
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.sub_mip import SubMipHeuristic
-from branchwise.tolerances import INTEGRALITY
 
 
 class Rens(SubMipHeuristic):

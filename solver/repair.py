@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import FEASIBILITY, REPAIR_MARGIN, bound_excess
 from branchwise.solver.lp import LPSolution, NodeLP
-from branchwise.tolerances import FEASIBILITY, REPAIR_MARGIN, bound_excess
 
 #: Times a repaired point that still breaks rows has them moved inward and is solved again.
 _POLISH_ROUNDS = 3

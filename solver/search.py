@@ -9,7 +9,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.solver.branching import (
     BranchDecision,
     ReliabilityBranching,
@@ -42,7 +43,6 @@ from branchwise.solver.smoothing import ScholtesHeuristic
 from branchwise.solver.sos import most_violated_sos, sos_children
 from branchwise.solver.timers import Timers
 from branchwise.solver.tree import BoundChange, Node, NodeQueue
-from branchwise.tolerances import FEASIBILITY
 
 #: While plunging, a child is kept only if its bound is within this share of the gap
 #: between the best open bound and the incumbent.

@@ -20,11 +20,11 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.problem import Problem
-from branchwise.smooth import NonlinearRows, QuadraticFunction
+from branchwise.core.problem import Problem
+from branchwise.core.smooth import NonlinearRows, QuadraticFunction
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.solver.heuristics import HeuristicContext, PrimalHeuristic
 from branchwise.solver.nlp import NlpRelaxation
-from branchwise.tolerances import FEASIBILITY
 
 #: The regularisation parameters ``t`` of the NLPs ``|y·z| <= t``, solved in this order.
 SMOOTHING_SEQUENCE = tuple(10.0 ** -k for k in range(9))

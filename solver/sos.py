@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from branchwise.problem import Problem
-from branchwise.tolerances import FEASIBILITY
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import FEASIBILITY
 
 #: Entries at or below this size count as zero when a set is split.
 _TINY = 1e-12

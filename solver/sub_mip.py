@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
 from branchwise.solver.heuristics import FractionalDiving, PrimalHeuristic, SimpleRounding
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.presolve import Presolve

@@ -45,8 +45,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from branchwise.cli import main
+from branchwise.core.tolerances import INFINITY
 from branchwise.io.mps import parse_mps
-from branchwise.tolerances import INFINITY
 from tests.paths import DATA, ROOT
 
 #: Small MIPs HiGHS and branchwise solve in well under a second, and the MINLP MPS files.

@@ -7,8 +7,8 @@ from typing import NamedTuple
 import highspy
 import numpy as np
 
-from branchwise.problem import Problem
-from branchwise.solver.highs_session import new_highs
+from branchwise.core.highs_session import new_highs
+from branchwise.core.problem import Problem
 
 _STATUS = {
     highspy.HighsModelStatus.kOptimal: "optimal",

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
 
 KINDS = ("bounded", "open", "unbounded", "infeasible_rows", "infeasible_integer")
 _KIND_WEIGHTS = (0.55, 0.10, 0.13, 0.07, 0.15)

@@ -25,9 +25,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.solver import SolveOptions, solve
-from branchwise.tolerances import FEASIBILITY
 from tests.oracle import OracleResult, oracle_solve
 from tests.random_milp import random_shaped_milp
 

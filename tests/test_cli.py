@@ -11,16 +11,16 @@ import highspy
 import pytest
 
 from branchwise.cli import main
+from branchwise.core.highs_session import new_highs
 from branchwise.io import read_problem
 from branchwise.solver import STATUSES
-from branchwise.solver.highs_session import new_highs
 from tests.paths import DATA, MIP, MPEC, ROOT
 
 JSON_KEYS = {"status", "objective", "bound", "gap", "nodes", "time", "solution", "verified"}
 
 DUCK_MODEL = """
 import numpy as np
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
 
 class Knapsack:
     def to_problem(self):

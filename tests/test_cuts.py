@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from branchwise.core.highs_model import to_highs_model
+from branchwise.core.highs_session import new_highs
+from branchwise.core.problem import Problem
 from branchwise.io import read_problem
-from branchwise.problem import Problem
 from branchwise.solver.cuts import CutPool, GomorySeparator
-from branchwise.solver.highs_model import to_highs_model
-from branchwise.solver.highs_session import new_highs
 from branchwise.solver.lp import NodeLP
 from tests.paths import MIP
 from tests.random_milp import random_milp

@@ -14,9 +14,9 @@ import pytest
 cp = pytest.importorskip("cvxpy")
 
 import branchwise as bw  # noqa: E402
-from branchwise.cvxpy_solver import conic_model  # noqa: E402
+from branchwise.core.sparsekernels import SCIPY_FROM_NNZ  # noqa: E402
+from branchwise.io.adapters.cvxpy_solver import conic_model  # noqa: E402
 from branchwise.solver import SolveReport  # noqa: E402
-from branchwise.sparsekernels import SCIPY_FROM_NNZ  # noqa: E402
 
 SOLVER = bw.CvxpySolver()
 HAS_SCIP = "SCIP" in cp.installed_solvers()

@@ -12,8 +12,9 @@ import highspy
 import numpy as np
 import pytest
 
+from branchwise.core.highs_model import to_highs_model
+from branchwise.core.problem import Problem
 from branchwise.io import read_problem
-from branchwise.problem import Problem
 from branchwise.solver import SolveOptions
 from branchwise.solver.feasibility_pump import FeasibilityPump
 from branchwise.solver.guided_diving import GuidedDiving
@@ -22,7 +23,6 @@ from branchwise.solver.heuristics import (
     PrimalHeuristic,
     fractional_columns,
 )
-from branchwise.solver.highs_model import to_highs_model
 from branchwise.solver.incumbent import Incumbent
 from branchwise.solver.lp import NodeLP
 from branchwise.solver.rens import Rens

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from branchwise.core.problem import Problem
 from branchwise.io import (
     ProblemFileError,
     load_model,
@@ -21,7 +22,6 @@ from branchwise.io import (
     write_problem,
     write_solution,
 )
-from branchwise.problem import Problem
 from branchwise.solver import SolveReport
 from tests.oracle import oracle_solve
 from tests.paths import DATA, ROOT
@@ -182,7 +182,7 @@ def test_sections_highs_cannot_represent_are_refused_not_dropped(tmp_path):
 
 
 def test_first_highs_prints_no_banner_on_stdout():
-    code = "from branchwise.solver.highs_session import new_highs; new_highs(); print('clean')"
+    code = "from branchwise.core.highs_session import new_highs; new_highs(); print('clean')"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout == "clean\n"
 
@@ -247,7 +247,7 @@ def test_solution_file_without_solution(tmp_path):
 
 DUCK_MODEL = """
 import numpy as np
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
 
 class Tiny:
     def to_problem(self):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import highspy
 
-from branchwise.solver.highs_session import new_highs
+from branchwise.core.highs_session import new_highs
 from tests import yardsticks
 from tests.oracle import _highs_lp
 

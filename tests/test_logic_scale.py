@@ -16,8 +16,8 @@ import pytest
 from benchmarks.adapters import cpsat, pyomo_gdp
 from benchmarks.adapters.base import Limits
 from benchmarks.logic_scale import cases, flowshop, jobshop, lotsizing, relu, report, run
+from branchwise.core.highs_session import release_scheduler
 from branchwise.io import write_problem
-from branchwise.solver.highs_session import release_scheduler
 from tests.oracle import oracle_solve
 
 TOLERANCE = 1e-6

@@ -12,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 import branchwise as bw
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
 from branchwise.solver.driver import solve
 from branchwise.solver.heuristics import HeuristicContext, fractional_columns
 from branchwise.solver.logic_fixing import LogicFixing

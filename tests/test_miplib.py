@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import pytest
 
+from branchwise.core.problem import Problem
 from branchwise.io import read_problem
-from branchwise.problem import Problem
 from branchwise.solver import SolveOptions, solve
 from tests.paths import MIP
 

@@ -25,10 +25,10 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 
 import branchwise as bw
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.solver.heuristics import HeuristicContext
 from branchwise.solver.smoothing import ScholtesHeuristic, scholtes_point
-from branchwise.tolerances import FEASIBILITY
 from tests.paths import MPEC
 
 with open(MPEC / "optimal.csv") as handle:

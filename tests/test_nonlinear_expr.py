@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import branchwise as bw
-from branchwise.nlexpr import NlExpr, as_nlexpr
-from branchwise.nlgraph import ExpressionFunction
-from branchwise.sparsekernels import SCIPY_FROM_NNZ
+from branchwise.core.sparsekernels import SCIPY_FROM_NNZ
+from branchwise.nonlinear.expr import NlExpr, as_nlexpr
+from branchwise.nonlinear.graph import ExpressionFunction
 
 N = 9  # X (2, 3), y (2,), z
 

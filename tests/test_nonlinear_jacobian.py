@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import branchwise as bw
-from branchwise.nlexpr import as_nlexpr
-from branchwise.nlgraph import ExpressionFunction
-from branchwise.sparsekernels import MatVec, ProductPlan, structure, with_values
+from branchwise.core.sparsekernels import MatVec, ProductPlan, structure, with_values
+from branchwise.nonlinear.expr import as_nlexpr
+from branchwise.nonlinear.graph import ExpressionFunction
 
 N = 6
 MIX = np.array([[1.0, -2.0, 0.0], [0.5, 0.0, 3.0], [0.0, 1.0, -1.0]])

@@ -12,8 +12,8 @@ import pytest
 from scipy.optimize import minimize
 
 import branchwise as bw
-from branchwise.nlgraph import ExpressionFunction
-from branchwise.smooth import QuadraticFunction
+from branchwise.core.smooth import QuadraticFunction
+from branchwise.nonlinear.graph import ExpressionFunction
 
 RNG = np.random.default_rng(11)
 

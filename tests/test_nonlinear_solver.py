@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from branchwise.problem import Problem
-from branchwise.smooth import NonconvexError, NonlinearRows, QuadraticFunction
+from branchwise.core.problem import Problem
+from branchwise.core.smooth import NonconvexError, NonlinearRows, QuadraticFunction
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.solver import SolveOptions, solve
 from branchwise.solver.merge_rows import merge_row_blocks
 from branchwise.solver.outer_approximation import OuterApproximation
-from branchwise.tolerances import FEASIBILITY
 
 
 def _random_convex_problem(seed: int, with_objective_q: bool) -> Problem:

@@ -14,13 +14,13 @@ import pytest
 import scipy.optimize
 import scipy.sparse as sp
 
+from branchwise.core.highs_session import new_highs
+from branchwise.core.problem import Problem
+from branchwise.core.tolerances import FEASIBILITY
 from branchwise.io import read_problem
-from branchwise.problem import Problem
 from branchwise.solver import SolveOptions, solve
 from branchwise.solver.branching import violated_row_column
-from branchwise.solver.highs_session import new_highs
 from branchwise.solver.repair import repair_assignment
-from branchwise.tolerances import FEASIBILITY
 from tests.paths import DATA
 
 BIGM_FILE = DATA / "bigmL_352_min.mps"

@@ -12,9 +12,9 @@ import pytest
 import scipy.sparse as sp
 
 import branchwise as bw
-from branchwise.deadline import NO_DEADLINE
-from branchwise.passes import Chain, Pass
-from branchwise.problem import Problem
+from branchwise.core.deadline import NO_DEADLINE
+from branchwise.core.passes import Chain, Pass
+from branchwise.core.problem import Problem
 from branchwise.relaxations.chain import LOWERINGS, LowerLogic
 from branchwise.relaxations.complementarity import ComplementarityPass
 from branchwise.relaxations.conditional import IfThenElsePass

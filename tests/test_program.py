@@ -9,7 +9,7 @@ import random
 import pytest
 
 import branchwise as bw
-from branchwise.program import _Symbolic
+from branchwise.program.decorator import _Symbolic
 from tests.programs_corpus import CASES, Case
 
 
@@ -104,6 +104,6 @@ def test_plain_numbers_do_no_ast_work(monkeypatch):
     def fail(fn):
         raise AssertionError("compiled on the plain path")
 
-    monkeypatch.setattr(importlib.import_module("branchwise.program"), "_compile", fail)
+    monkeypatch.setattr(importlib.import_module("branchwise.program.decorator"), "_compile", fail)
     shipping = bw.program(plain_shipping)
     assert [shipping(w) for w in (0.5, 3.0, 20.0, 60.0)] == [5.0, 9.0, 35.5, 135.5]

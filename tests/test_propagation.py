@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from branchwise.core.problem import Problem
 from branchwise.io import read_problem
-from branchwise.problem import Problem
 from branchwise.solver.lp import NodeLP
 from branchwise.solver.propagation import ActivityPropagator, reduced_cost_bounds
 from tests.paths import MIP

@@ -18,8 +18,8 @@ import pytest
 import scipy.sparse as sp
 
 import branchwise as bw
-from branchwise.problem import Problem
-from branchwise.solver.highs_model import to_highs_model
+from branchwise.core.highs_model import to_highs_model
+from branchwise.core.problem import Problem
 
 GAP = bw.Model().strict_gap
 MODES = ["auto", "bigm", "hull", "sos"]

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from branchwise.core.problem import Problem
 from branchwise.io import read_problem
-from branchwise.problem import Problem
 from branchwise.solver.clique import CliqueSeparator, conflict_graph
 from branchwise.solver.cut_rows import integer_rounded
 from branchwise.solver.cuts import Cut, CutPool

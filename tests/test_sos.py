@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
 from branchwise.solver import SolveOptions, solve
 from tests.oracle import oracle_solve
 

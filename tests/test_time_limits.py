@@ -14,7 +14,7 @@ import highspy
 import pytest
 
 import branchwise as bw
-from branchwise.deadline import Deadline
+from branchwise.core.deadline import Deadline
 from branchwise.io import load_model, read_problem
 from branchwise.solver import SolveOptions, solve
 from branchwise.solver import search as search_module

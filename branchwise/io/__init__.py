@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from branchwise.core.problem import Problem
 from branchwise.io.files import READABLE, ProblemFileError, read_problem, write_problem
 from branchwise.io.mps import features, read_mps
 from branchwise.io.osil import read_osil
 from branchwise.io.pyfile import describe, load_python_problem
 from branchwise.io.solution import write_solution
-from branchwise.problem import Problem
 
 __all__ = [
     "ProblemFileError",

@@ -21,16 +21,16 @@ from pathlib import Path
 import highspy
 import numpy as np
 
-from branchwise.io.errors import ProblemFileError
-from branchwise.io.mps import MpsError, parse_mps_text
-from branchwise.io.text import FileText, read_text
-from branchwise.problem import Problem
-from branchwise.solver.highs_model import (
+from branchwise.core.highs_model import (
     UnsupportedColumnError,
     from_highs_model,
     to_highs_model,
 )
-from branchwise.solver.highs_session import new_highs
+from branchwise.core.highs_session import new_highs
+from branchwise.core.problem import Problem
+from branchwise.io.errors import ProblemFileError
+from branchwise.io.mps import MpsError, parse_mps_text
+from branchwise.io.text import FileText, read_text
 
 #: File name endings HiGHS reads, and the subset it writes.
 READABLE = (".mps", ".mps.gz", ".lp", ".lp.gz")

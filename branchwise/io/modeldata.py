@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from branchwise.core.tolerances import INFINITY
 from branchwise.expr import LinExpr, QuadExpr, Rows, Var
 from branchwise.model import Model
-from branchwise.tolerances import INFINITY
 
 #: An expression tree: ``("number", value)``, ``("variable", column, coef)`` or
 #: ``(operator, *operands)`` with an operator of :data:`OPERATORS`.

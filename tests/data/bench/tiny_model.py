@@ -3,7 +3,7 @@ benchmark harness sends branchwise the model and the other solvers its converted
 
 import numpy as np
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
 
 
 class TinyModel:

@@ -1,4 +1,4 @@
-"""Smooth functions of one real for :class:`~branchwise.nlnodes.Elementwise` nodes: each
+"""Smooth functions of one real for :class:`~branchwise.nonlinear.nodes.Elementwise` nodes: each
 an :class:`Atom` with its value and derivative side by side, the image of an interval, and
 its shape (convex, concave, increasing, decreasing) on an interval; and the composition
 rule that turns an outer shape and an inner curvature into the curvature of ``f(g)``."""
@@ -11,7 +11,7 @@ from functools import cache
 
 import numpy as np
 
-from branchwise.intervals import Interval
+from branchwise.core.intervals import Interval
 
 #: Per element: (convex, concave); an affine element is both, an unknown one neither.
 Curvature = tuple[np.ndarray, np.ndarray]
@@ -61,7 +61,7 @@ POWER_SHAPES: dict[tuple[str, str], Callable[[np.ndarray, np.ndarray], Verdict]]
 @cache
 def power(p: float) -> Atom:
     """``u**p`` for a real ``p`` other than 0 and 1 (one atom per ``p``: equal atoms let
-    :mod:`~branchwise.nlbatch` merge their nodes)."""
+    :mod:`~branchwise.nonlinear.batch` merge their nodes)."""
     kind = "real" if p != round(p) else "even" if round(p) % 2 == 0 else "odd"
     reach = "up" if p > 1 else "root" if p > 0 else "down"
 

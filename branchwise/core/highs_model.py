@@ -6,7 +6,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.problem import Problem
+from branchwise.core.problem import Problem
 
 _INTEGRALITY = {
     highspy.HighsVarType.kContinuous: False,

@@ -2,7 +2,7 @@
 products and quotients of expressions, with numpy shapes and broadcasting.
 
 An :class:`NlExpr` is a model (or None) and the root of a DAG of
-:mod:`~branchwise.nlnodes`; linear and quadratic expressions enter it as leaves. It adds,
+:mod:`~branchwise.nonlinear.nodes`; linear and quadratic expressions enter it as leaves. It adds,
 scales, compares into constraints and serves as an objective like the others. On plain
 numbers the functions return plain numbers (``bw.exp(2.0) == math.exp(2.0)``), so one
 function runs on floats and on variables.
@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise import nlnodes
 from branchwise.expr import (
     LinExpr,
     QuadExpr,
@@ -25,10 +24,11 @@ from branchwise.expr import (
     _Comparisons,
     _normalize_axes,
 )
-from branchwise.nlatoms import EXP, LOG, Atom
-from branchwise.nlatoms import power as power_atom
-from branchwise.nlgraph import ExpressionFunction, forward, leaf_columns, postorder
-from branchwise.nlnodes import Affine, Elementwise, Linear, Node, Norm2
+from branchwise.nonlinear import nodes as nlnodes
+from branchwise.nonlinear.atoms import EXP, LOG, Atom
+from branchwise.nonlinear.atoms import power as power_atom
+from branchwise.nonlinear.graph import ExpressionFunction, forward, leaf_columns, postorder
+from branchwise.nonlinear.nodes import Affine, Elementwise, Linear, Node, Norm2
 
 if TYPE_CHECKING:
     from branchwise.model import Model

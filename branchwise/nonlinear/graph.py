@@ -1,4 +1,4 @@
-"""Passes over a nonlinear expression's DAG of :mod:`~branchwise.nlnodes`, and the
+"""Passes over a nonlinear expression's DAG of :mod:`~branchwise.nonlinear.nodes`, and the
 :class:`ExpressionFunction` that a Problem's nonlinear rows are made of.
 
 Values go forward from the leaves. The Jacobian comes from one reverse pass: the output's
@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.nlnodes import Affine, Curvature, Interval, Node, Quadratic
-from branchwise.sparsekernels import ProductPlan, structure, with_values
+from branchwise.core.sparsekernels import ProductPlan, structure, with_values
+from branchwise.nonlinear.nodes import Affine, Curvature, Interval, Node, Quadratic
 
 
 def postorder(root: Node) -> list[Node]:
@@ -157,12 +157,12 @@ class Evaluator:
 
 class ExpressionFunction:
     """A nonlinear expression's elements (row-major) as the rows ``f: R^n -> R^m`` of a
-    :class:`~branchwise.smooth.SmoothFunction`. Its curvature is proven by the nodes' rules
+    :class:`~branchwise.core.smooth.SmoothFunction`. Its curvature is proven by the nodes' rules
     over the box ``[lower, upper]`` (the problem's column bounds; unbounded by default)."""
 
     def __init__(self, expression: Any, n: int, lower: np.ndarray | None = None,
                  upper: np.ndarray | None = None) -> None:
-        """``expression`` is an :class:`~branchwise.nlexpr.NlExpr` or a node."""
+        """``expression`` is an :class:`~branchwise.nonlinear.expr.NlExpr` or a node."""
         root: Node = getattr(expression, "node", expression)
         self.order = postorder(root)
         self.n = int(n)
@@ -197,7 +197,7 @@ class ExpressionFunction:
     def stack(self, others: list[Any]) -> Any:
         """These rows and then ``others``' (expression functions) as one function that is
         evaluated in one pass: many small blocks cost far less merged than one by one."""
-        from branchwise.nlbatch import StackedFunction  # nlbatch is built on this module
+        from branchwise.nonlinear.batch import StackedFunction  # nlbatch is built on this module
 
         return StackedFunction([self, *others])
 

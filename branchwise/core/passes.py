@@ -6,7 +6,7 @@ A pass with nothing to map back inherits the no-op ``invert``. A pass that settl
 item itself (presolve proving a problem infeasible, say) returns None as ``item'``: nothing
 is left to rewrite or solve, and its ``invert`` receives None and builds the solution.
 
-This lives beside :mod:`branchwise.problem`, in the core all three rooms share, so the
+This lives beside :mod:`branchwise.core.problem`, in the core all three rooms share, so the
 solver's whole-problem rewrites and the relaxations' reductions use it without importing
 each other (the shape follows CVXPY's ``reductions/reduction.py`` and ``chain.py``).
 """

@@ -1,4 +1,4 @@
-"""Smooth nonlinear rows of a :class:`~branchwise.problem.Problem`: plain data that the
+"""Smooth nonlinear rows of a :class:`~branchwise.core.problem.Problem`: plain data that the
 modeling layer builds, the readers fill and the solver linearises.
 
 A block of rows is ``lower <= f(x) <= upper`` for a smooth ``f: R^n -> R^m`` that can give
@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.tolerances import bound_excess
+from branchwise.core.tolerances import bound_excess
 
 #: A quadratic form counts as positive semidefinite when its least eigenvalue is above
 #: ``-CURVATURE_TOLERANCE·max(1, largest |eigenvalue|)``.

@@ -10,7 +10,7 @@ arrays in row-major order; ``shape`` is what users see.
 A leaf's one input is the column vector ``x`` itself (its interval: the column bounds):
 affine rows (a LinExpr's rows and constant) or one scalar quadratic (a QuadExpr). Every
 rearrangement, sum, scaling and broadcast is one :class:`Linear` node; smooth functions of
-one real are :class:`Elementwise` nodes over an :class:`~branchwise.nlatoms.Atom`.
+one real are :class:`Elementwise` nodes over an :class:`~branchwise.nonlinear.atoms.Atom`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.intervals import product_interval, quadratic_interval
-from branchwise.nlatoms import Atom, Curvature, Interval, compose, power
-from branchwise.smooth import CURVATURE_TOLERANCE, QuadraticFunction
-from branchwise.sparsekernels import MatVec, structure
+from branchwise.core.intervals import product_interval, quadratic_interval
+from branchwise.core.smooth import CURVATURE_TOLERANCE, QuadraticFunction
+from branchwise.core.sparsekernels import MatVec, structure
+from branchwise.nonlinear.atoms import Atom, Curvature, Interval, compose, power
 
 #: ``1/u``, whose image bounds a quotient.
 RECIPROCAL = power(-1.0)

@@ -5,12 +5,12 @@ arguments and calls the untouched function object. When an argument holds a
 decision-variable expression (or the plain call meets one another way, through a global,
 a closure or ``self``, and a condition refuses to be True/False), the function's body is
 read from its source (a file, a notebook cell, a method), rewritten once
-(:mod:`branchwise.program_transform`), compiled with the original file name and line
+(:mod:`branchwise.program.transform`), compiled with the original file name and line
 numbers, cached, and run instead:
 
 * every local variable lives in one dictionary, the *environment*;
 * each ``if`` becomes two nested functions, its branches, given with the evaluated test
-  to the run-time helper ``branch`` (:mod:`branchwise.program_runtime`). A plain
+  to the run-time helper ``branch`` (:mod:`branchwise.program.runtime`). A plain
   True/False test runs one branch on the environment, exactly as Python would. A test
   on decision variables runs both branches on copies and merges them: each variable
   becomes ``bw.if_then_else(cond, then_value, else_value)``, True/False flags become
@@ -22,7 +22,7 @@ numbers, cached, and run instead:
 * ``and``/``or``/``not``, conditional expressions, chained comparisons, ``!=``/``in``,
   ``min``/``max``/``sum``/``any``/``all`` and indexing call helpers that do what Python
   does on plain values and build logic on decision variables; a constant table indexed
-  by an integer expression becomes a lookup (:mod:`branchwise.program_builtins`).
+  by an integer expression becomes a lookup (:mod:`branchwise.program.builtins`).
 
 What cannot become constraints raises :class:`ProgramError` (a TypeError) whose message
 starts with ``file:line:`` and says what to write instead.
@@ -38,9 +38,10 @@ import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from branchwise import program_builtins, program_runtime
-from branchwise.program_runtime import ProgramError, is_symbolic
-from branchwise.program_transform import transform
+from branchwise.program import builtins as program_builtins
+from branchwise.program import runtime as program_runtime
+from branchwise.program.runtime import ProgramError, is_symbolic
+from branchwise.program.transform import transform
 
 __all__ = ["ProgramError", "program"]
 

@@ -4,7 +4,7 @@ with every group of same-kind nodes at one depth merged into one node over stack
 Evaluating a small node costs numpy's per-call overhead, whatever its size, and a model
 gives one block per constraint: 41 rows ``a·x + log(b·x)`` are 41 x 4 nodes one by one,
 but 4 nodes (and the gathers that line their inputs up) when merged. The merged DAG is
-made of :mod:`~branchwise.nlnodes` types only, so values and derivatives keep one home.
+made of :mod:`~branchwise.nonlinear.nodes` types only, so values and derivatives keep one home.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Hashable
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.nlgraph import Evaluator, ExpressionFunction, postorder
-from branchwise.nlnodes import Affine, Elementwise, Linear, Node, Norm2, Product, Quotient
+from branchwise.nonlinear.graph import Evaluator, ExpressionFunction, postorder
+from branchwise.nonlinear.nodes import Affine, Elementwise, Linear, Node, Norm2, Product, Quotient
 
 #: Where a node's values sit in the merged DAG: (merged node, offset).
 Places = dict[int, tuple[Node, int]]
@@ -125,7 +125,7 @@ def _is_identity(m: sp.csr_matrix) -> bool:
 
 
 class StackedFunction:
-    """The rows of several :class:`~branchwise.nlgraph.ExpressionFunction` one after
+    """The rows of several :class:`~branchwise.nonlinear.graph.ExpressionFunction` one after
     another, evaluated as one merged DAG; curvature and intervals are the parts' own."""
 
     def __init__(self, parts: list[ExpressionFunction | StackedFunction]) -> None:

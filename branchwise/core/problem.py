@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.smooth import NonlinearRows, QuadraticFunction
-from branchwise.tolerances import (
+from branchwise.core.smooth import NonlinearRows, QuadraticFunction
+from branchwise.core.tolerances import (
     FEASIBILITY,
     INFINITY,
     INTEGRALITY,

@@ -1,6 +1,6 @@
 """Quadratic and nonlinear constraints as the rows of a Problem: ``lower <= f(x) <= upper``
 with the body's constant moved into the bounds (so they scale as linear rows do), and
-``f`` compiled into a :class:`~branchwise.smooth.SmoothFunction` over the problem's
+``f`` compiled into a :class:`~branchwise.core.smooth.SmoothFunction` over the problem's
 columns."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
+from branchwise.core.smooth import SmoothFunction
 from branchwise.expr import Constraint, LinExpr, QuadExpr
-from branchwise.nlexpr import NlExpr, as_nlexpr
-from branchwise.nlgraph import ExpressionFunction, leaf_columns, postorder
-from branchwise.nlnodes import Affine, Linear
-from branchwise.smooth import SmoothFunction
+from branchwise.nonlinear.expr import NlExpr, as_nlexpr
+from branchwise.nonlinear.graph import ExpressionFunction, leaf_columns, postorder
+from branchwise.nonlinear.nodes import Affine, Linear
 
 
 def split_constant(expr: QuadExpr | NlExpr) -> tuple[QuadExpr | NlExpr, np.ndarray]:

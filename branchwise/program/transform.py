@@ -2,7 +2,7 @@
 
 The rewritten function keeps its local variables in one dictionary (``_bw_env``) and
 turns every ``if`` into two nested functions, its branches, handed to the run-time
-helper ``branch`` (see :mod:`branchwise.program_runtime`). A branch reports how it ended
+helper ``branch`` (see :mod:`branchwise.program.runtime`). A branch reports how it ended
 (``return``, ``break`` or ``continue``) with a small signal its caller acts on.
 Expressions whose meaning changes on decision variables (``and``/``or``/``not``,
 conditional expressions, chained comparisons, ``!=``/``in``, indexing, some builtins,
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 
-from branchwise.program_runtime import ProgramError
+from branchwise.program.runtime import ProgramError
 
 ENV, RT, SIG = "_bw_env", "_bw_rt", "_bw_sig"
 

@@ -18,15 +18,15 @@ from typing import Any
 import numpy as np
 
 import branchwise as bw
+from branchwise.core.tolerances import INTEGRALITY
 from branchwise.expr import LinExpr, integral_terms
-from branchwise.program_runtime import (
+from branchwise.program.runtime import (
     ProgramError,
     condition,
     condition_types,
     guard,
     is_symbolic,
 )
-from branchwise.tolerances import INTEGRALITY
 
 # --- builtins that take decision variables -----------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""branchwise as a solver of other modeling tools."""

@@ -1,0 +1,3 @@
+"""Nonlinear expressions: node types, functions of one real, graph passes, stacking, and their
+rows.
+"""
