@@ -3,33 +3,23 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from branchwise.problem import Problem
-from branchwise.solver.lp import NodeLP
-from branchwise.solver.options import SolveOptions
+from branchwise.solver.plugins import (
+    Branching,
+    BranchingContext,
+    BranchingRule,
+    Result,
+    SearchSetup,
+)
+from branchwise.solver.tree import Node
 from branchwise.tolerances import FEASIBILITY, bound_excess
 
 #: Smallest gain used in the product score, so a zero gain on one side still ranks.
 _MIN_GAIN = 1e-6
-
-
-@dataclass
-class BranchDecision:
-    """What to do at a node: branch on ``col``, or first tighten domains and re-solve.
-
-    ``down_bound``/``up_bound`` are valid lower bounds for the children's LPs (the
-    parent's bound unless strong branching solved that child to optimality).
-    """
-
-    col: int = -1
-    value: float = 0.0
-    down_bound: float = -math.inf
-    up_bound: float = -math.inf
-    tightenings: list[tuple[int, float, float]] = field(default_factory=list)
-    infeasible: bool = False
 
 
 class Pseudocosts:
@@ -38,6 +28,14 @@ class Pseudocosts:
     def __init__(self, n: int) -> None:
         self.sum = np.zeros((2, n))
         self.count = np.zeros((2, n), dtype=np.int64)
+
+    def learn(self, col: int, direction: int, parent_value: float, parent_obj: float,
+              child_obj: float) -> None:
+        """Record the gain a solved child showed over its parent (what the parent
+        branched on, as :attr:`Node.branched` holds it, and the child's LP objective)."""
+        frac = parent_value - math.floor(parent_value)
+        distance = frac if direction == 0 else 1.0 - frac
+        self.record(col, direction, child_obj - parent_obj, distance)
 
     def record(self, col: int, direction: int, gain: float, distance: float) -> None:
         """Learn from one child: ``direction`` 0 is down, 1 is up."""
@@ -68,33 +66,47 @@ def product_score(down_gain: np.ndarray, up_gain: np.ndarray) -> np.ndarray:
     return np.maximum(down_gain, _MIN_GAIN) * np.maximum(up_gain, _MIN_GAIN)
 
 
-class ReliabilityBranching:
+@dataclass(frozen=True)
+class ReliabilityParameters:
+    #: Strong branching may tighten a node's domain and re-solve it at most this often;
+    #: after that the node branches on pseudocosts (unbounded integers could otherwise
+    #: creep forever).
+    max_tightening_rounds: int = 10
+
+
+class ReliabilityBranching(BranchingRule):
     """Branch on the fractional column with the best pseudocost score; columns whose
     pseudocosts are not yet reliable are strong-branched first, which also finds children
-    that are infeasible (and so domain reductions)."""
+    that are infeasible (and so domain reductions). The reliability threshold and the
+    strong-branching budget are the options' (``reliability``, ``strong_branch_*``)."""
 
-    def __init__(self, lp: NodeLP, integer_cols: np.ndarray, options: SolveOptions,
-                 logic_columns: np.ndarray | None = None) -> None:
-        self.lp = lp
-        self.integer_cols = integer_cols
-        self.options = options
+    name = "reliability"
+    priority = 100
+    Parameters = ReliabilityParameters
+
+    def setup(self, search: SearchSetup) -> None:
+        self.lp = search.lp
+        self.options = search.options
         #: Columns preferred among the fractional ones (with ``options.logic_priority``).
-        self.preferred = np.zeros(lp.n, dtype=bool)
-        if options.logic_priority and logic_columns is not None:
-            self.preferred[logic_columns] = True
-        self.pseudocosts = Pseudocosts(lp.n)
+        self.preferred = np.zeros(self.lp.n, dtype=bool)
+        if self.options.logic_priority and search.problem.logic_columns is not None:
+            self.preferred[search.problem.logic_columns] = True
+        self.pseudocosts = search.pseudocosts
         self.strong_branchings = 0
         self.lp_iterations = 0
 
-    def learn(self, col: int, direction: int, parent_value: float, parent_obj: float,
-              child_obj: float) -> None:
-        """Record the gain a solved child showed over its parent."""
-        frac = parent_value - math.floor(parent_value)
-        distance = frac if direction == 0 else 1.0 - frac
-        self.pseudocosts.record(col, direction, child_obj - parent_obj, distance)
+    def branch(self, context: BranchingContext) -> Branching:
+        """Strong-branch while the node's tightening rounds last, on pseudocosts after."""
+        use_strong = context.tightening_round < self.parameters.max_tightening_rounds
+        return self.select(context.x, context.bound, context.fractional, context.cutoff,
+                           use_strong)
+
+    def stats(self) -> dict:
+        return {"strong_branchings": self.strong_branchings,
+                "strong_branching_lp_iterations": self.lp_iterations}
 
     def select(self, x: np.ndarray, objective: float, fractional: np.ndarray,
-               cutoff: float, use_strong: bool = True) -> BranchDecision:
+               cutoff: float, use_strong: bool = True) -> Branching:
         """Choose a branching column among ``fractional`` (indices into x), among the
         preferred (logic) ones when any of them is fractional."""
         preferred = fractional[self.preferred[fractional]]
@@ -110,13 +122,13 @@ class ReliabilityBranching:
             for i in order[: self.options.strong_branch_candidates]:
                 outcome = self._probe_both(int(fractional[i]), float(x[fractional[i]]),
                                            objective, cutoff)
-                if isinstance(outcome, BranchDecision):
+                if isinstance(outcome, Branching):
                     return outcome
                 scores[i], child_bounds[i] = outcome
         best = int(np.argmax(scores))
         down_bound, up_bound = child_bounds.get(best, (objective, objective))
-        return BranchDecision(int(fractional[best]), float(x[fractional[best]]),
-                              down_bound, up_bound)
+        return Branching(Result.BRANCHED, int(fractional[best]), float(x[fractional[best]]),
+                         down_bound, up_bound)
 
     def _probe_both(self, col: int, value: float, objective: float, cutoff: float):
         """Strong-branch one column: a decision when a child is dead, else its score and
@@ -130,15 +142,15 @@ class ReliabilityBranching:
         down_dead = down.status in ("infeasible", "cutoff")
         up_dead = up.status in ("infeasible", "cutoff")
         if down_dead and up_dead:
-            return BranchDecision(infeasible=True)
+            return Branching(Result.CUTOFF)
         if down_dead or up_dead:
             side = (math.ceil(value), upper) if down_dead else (lower, math.floor(value))
-            return BranchDecision(tightenings=[(col, *side)])
+            return Branching(Result.REDUCED_DOMAIN, tightenings=[(col, *side)])
         gains, bounds = [], []
         for direction, child in ((0, down), (1, up)):
             usable = child.status in ("optimal", "iteration_limit")
             if usable:
-                self.learn(col, direction, value, objective, child.objective)
+                self.pseudocosts.learn(col, direction, value, objective, child.objective)
             gains.append(max(child.objective - objective, 0.0) if usable else 0.0)
             bounds.append(max(child.objective, objective) if child.status == "optimal"
                           else objective)
@@ -166,3 +178,15 @@ def violated_row_column(problem: Problem, rounded: np.ndarray, x: np.ndarray,
             moved = coefs * np.abs(rounded[cols] - x[cols])
             return int(cols[np.lexsort((-coefs, -moved))[0]])
     return None
+
+
+def column_children(node: Node, col: int, value: float, down_bound: float, up_bound: float,
+                    lower: np.ndarray, upper: np.ndarray) -> tuple[Node, Node]:
+    """The two children of branching on integer column ``col`` at ``value`` (within the
+    node's domain ``[lower, upper]``), the one to plunge into first: up when ``value``'s
+    fraction is at least one half. Each remembers the branching, for the pseudocosts."""
+    down = node.child([(col, lower[col], math.floor(value))], max(down_bound, node.bound))
+    up = node.child([(col, math.ceil(value), upper[col])], max(up_bound, node.bound))
+    down.branched = (col, 0, value, node.bound)
+    up.branched = (col, 1, value, node.bound)
+    return (up, down) if value - math.floor(value) >= 0.5 else (down, up)

@@ -19,6 +19,7 @@ from branchwise.solver.options import SolveOptions
 from branchwise.solver.presolve import Presolve
 from branchwise.solver.result import SolveReport
 from branchwise.solver.search import Search
+from branchwise.solver.stats import OBJECTIVE_STATS
 from branchwise.tolerances import FEASIBILITY
 
 
@@ -81,8 +82,8 @@ def _postsolve(problem: Problem, presolve: Presolve, report: SolveReport,
     """Map the reduced problem's answer to the original columns and verify it there."""
     if presolve.reduced is not None and presolve.reduced.maximize != problem.maximize:
         # HiGHS hands back a maximisation as the minimisation of the negated objective.
-        flipped = {key: -value for key, value in report.stats.items()
-                   if key.startswith("root_bound") and value is not None}
+        flipped = {key: -report.stats[key] for key in OBJECTIVE_STATS
+                   if report.stats.get(key) is not None}
         report = replace(report, bound=-report.bound,
                          objective=None if report.objective is None else -report.objective,
                          stats={**report.stats, **flipped})
