@@ -15,50 +15,10 @@ from branchwise.solver.plugins import (
     Result,
     SearchSetup,
 )
-from branchwise.solver.tree import Node
 from branchwise.tolerances import FEASIBILITY, bound_excess
 
 #: Smallest gain used in the product score, so a zero gain on one side still ranks.
 _MIN_GAIN = 1e-6
-
-
-class Pseudocosts:
-    """Average objective gain per unit of bound change, per column and direction."""
-
-    def __init__(self, n: int) -> None:
-        self.sum = np.zeros((2, n))
-        self.count = np.zeros((2, n), dtype=np.int64)
-
-    def learn(self, col: int, direction: int, parent_value: float, parent_obj: float,
-              child_obj: float) -> None:
-        """Record the gain a solved child showed over its parent (what the parent
-        branched on, as :attr:`Node.branched` holds it, and the child's LP objective)."""
-        frac = parent_value - math.floor(parent_value)
-        distance = frac if direction == 0 else 1.0 - frac
-        self.record(col, direction, child_obj - parent_obj, distance)
-
-    def record(self, col: int, direction: int, gain: float, distance: float) -> None:
-        """Learn from one child: ``direction`` 0 is down, 1 is up."""
-        if distance > 0 and np.isfinite(gain):
-            self.sum[direction, col] += max(gain, 0.0) / distance
-            self.count[direction, col] += 1
-
-    def estimates(self, cols: np.ndarray) -> np.ndarray:
-        """Per-unit gains (2 × len(cols)), the average over known columns where unknown."""
-        known = self.count > 0
-        mean = np.array([
-            self.sum[d, known[d]].sum() / known[d].sum() if known[d].any() else 1.0
-            for d in (0, 1)
-        ])
-        counts = self.count[:, cols]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_unit = np.where(
-                counts > 0, self.sum[:, cols] / np.maximum(counts, 1), mean[:, None])
-        return per_unit
-
-    def reliable(self, cols: np.ndarray, threshold: int) -> np.ndarray:
-        """Mask of columns observed at least ``threshold`` times in both directions."""
-        return self.count[:, cols].min(axis=0) >= threshold
 
 
 def product_score(down_gain: np.ndarray, up_gain: np.ndarray) -> np.ndarray:
@@ -179,14 +139,3 @@ def violated_row_column(problem: Problem, rounded: np.ndarray, x: np.ndarray,
             return int(cols[np.lexsort((-coefs, -moved))[0]])
     return None
 
-
-def column_children(node: Node, col: int, value: float, down_bound: float, up_bound: float,
-                    lower: np.ndarray, upper: np.ndarray) -> tuple[Node, Node]:
-    """The two children of branching on integer column ``col`` at ``value`` (within the
-    node's domain ``[lower, upper]``), the one to plunge into first: up when ``value``'s
-    fraction is at least one half. Each remembers the branching, for the pseudocosts."""
-    down = node.child([(col, lower[col], math.floor(value))], max(down_bound, node.bound))
-    up = node.child([(col, math.ceil(value), upper[col])], max(up_bound, node.bound))
-    down.branched = (col, 0, value, node.bound)
-    up.branched = (col, 1, value, node.bound)
-    return (up, down) if value - math.floor(value) >= 0.5 else (down, up)

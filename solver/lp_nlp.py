@@ -21,8 +21,6 @@ from branchwise.tolerances import OA_VIOLATION
 #: At an NLP optimum, convex sides within this scaled distance of their bound are
 #: linearised too (they are the active ones that make the LP as tight as the NLP there).
 _OA_ACTIVE = -1e-4
-#: Rounds of outer-approximation cuts per relaxation solve (at the root, and at a node).
-OA_ROUNDS_ROOT, OA_ROUNDS_NODE = 50, 10
 #: A node whose integer columns are all fixed may re-solve with new cuts this often before
 #: its bound is left unresolved.
 _MAX_FIXED_RESOLVES = 20

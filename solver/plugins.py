@@ -25,9 +25,9 @@ from branchwise.problem import Problem
 from branchwise.solver.options import SolveOptions
 
 if TYPE_CHECKING:
-    from branchwise.solver.branching import Pseudocosts
     from branchwise.solver.incumbent import Incumbent
     from branchwise.solver.lp import NodeLP
+    from branchwise.solver.pseudocosts import Pseudocosts
     from branchwise.solver.tree import Node
 
 

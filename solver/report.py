@@ -33,7 +33,7 @@ def build_report(search: Search, status: str) -> SolveReport:
     x = incumbent.x if found else None
     verified = bool(found and search.problem.violation(x)[0] <= FEASIBILITY)
     elapsed = time.perf_counter() - search.started
-    search.log_row(bound, force=True)
+    log_progress(search, bound, force=True)
     reason = search.unresolved.reason if status == "numerical_error" else ""
     search.log.line(f"status {status} after {search.stats.nodes} nodes, {elapsed:.2f}s"
                     + (f": {reason}" if reason else ""))
@@ -50,6 +50,18 @@ def build_report(search: Search, status: str) -> SolveReport:
     )
 
 
+def log_progress(search: Search, bound: float | None = None, force: bool = False) -> None:
+    """A row of the node table; ``bound`` (internal sense) defaults to the global one."""
+    incumbent = search.incumbent
+    if bound is None:
+        bound = min(search.global_bound(), incumbent.value)
+    search.log.row(
+        time.perf_counter() - search.started, search.stats.nodes, len(search.selector),
+        search.user_value(incumbent.value) if incumbent.found else None,
+        search.user_value(bound), mark=incumbent.take_mark(), force=force,
+    )
+
+
 def report_stats(search: Search) -> dict:
     """The ``stats`` of a report: the loop's counters, every plugin's, time per component,
     where incumbents came from, and the nonlinear side's counters."""
@@ -61,7 +73,7 @@ def report_stats(search: Search) -> dict:
         "sos_branchings": search.integral.sos_branchings,
         "unresolved_nodes": search.unresolved.nodes,
         **plugin_stats,
-        "heuristic_lp_iterations": heuristic_iterations(search.heuristics),
+        "heuristic_lp_iterations": heuristic_iterations(search.walks.heuristics),
         "seconds": search.timers.as_dict(),
         "incumbents": dict(incumbent.sources),
         "root_gap_closed": stats.root_gap_closed(incumbent.value if incumbent.found else None),

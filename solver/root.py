@@ -12,18 +12,11 @@ import numpy as np
 from branchwise.solver.cuts import CutPool, separate_rounds
 from branchwise.solver.heuristics import fractional_columns
 from branchwise.solver.lp import LPSolution
+from branchwise.solver.result import StopSearch
 from branchwise.solver.tree import Node
 
 if TYPE_CHECKING:
     from branchwise.solver.search import Search
-
-
-class StopSearch(Exception):
-    """Raised inside the loop when a limit is reached; carries the status."""
-
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
 
 
 def solve_root(search: Search) -> str | None:
@@ -33,7 +26,7 @@ def solve_root(search: Search) -> str | None:
     lp.set_bounds(search.root_lower, search.root_upper)
     if search.nonlinear is not None and search.options.root_nlp:
         search.nonlinear.root(incumbent)
-    result = search.solve_relaxation(at_root=True)
+    result = search.relaxation.solve(at_root=True)
     stats.root_lp_iterations = result.iterations
     if result.status in ("unbounded", "unbounded_or_infeasible"):
         if search.nonlinear is not None:  # the cuts may just not reach far enough yet
@@ -53,7 +46,7 @@ def solve_root(search: Search) -> str | None:
         if ended is not None:
             return ended
     # Re-solve (warm, usually no pivots) so the LP state is the root's, not a heuristic's.
-    result = search.solve_relaxation(at_root=True)
+    result = search.relaxation.solve(at_root=True)
     if result.status in ("infeasible", "cutoff"):
         return "optimal" if incumbent.found else "infeasible"
     if result.status != "optimal":
@@ -76,7 +69,7 @@ def _root_cuts(search: Search, result: LPSolution) -> str | None:
     search."""
     with search.timers.timing("cuts"):
         rounds = separate_rounds(
-            search.lp, search.separators, CutPool(), result.x, result.objective,
+            search.lp, search.walks.separators, CutPool(), result.x, result.objective,
             search.incumbent.cutoff, search.options.cut_rounds, search.remaining,
         )
     search.stats.cut_rounds, search.stats.cuts = rounds.rounds, rounds.cuts

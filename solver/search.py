@@ -13,38 +13,34 @@ import time
 import numpy as np
 
 from branchwise.problem import Problem
-from branchwise.solver.branching import Pseudocosts, column_children
+from branchwise.solver.cut_rows import integer_rounded
 from branchwise.solver.heuristics import fractional_columns
 from branchwise.solver.incumbent import Incumbent
 from branchwise.solver.integral import IntegralPoints, Unresolved
 from branchwise.solver.log import SearchLog
 from branchwise.solver.lp import LPSolution, NodeLP
-from branchwise.solver.lp_nlp import OA_ROUNDS_NODE, OA_ROUNDS_ROOT, IntegralAttempts, NonlinearSide
+from branchwise.solver.lp_nlp import IntegralAttempts, NonlinearSide
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.plugins import (
-    Branching,
     BranchingContext,
-    BranchingRule,
     BranchPoint,
-    Heuristic,
     HeuristicContext,
-    NodeSelector,
     Plugins,
     PropagationContext,
-    Propagator,
     Result,
     SearchSetup,
-    Separator,
     Timing,
     default_plugins,
 )
-from branchwise.solver.report import build_report
-from branchwise.solver.result import SolveReport
-from branchwise.solver.root import StopSearch, solve_root
+from branchwise.solver.pseudocosts import Pseudocosts
+from branchwise.solver.relaxation import Relaxation
+from branchwise.solver.report import build_report, log_progress
+from branchwise.solver.result import SolveReport, StopSearch
+from branchwise.solver.root import solve_root
 from branchwise.solver.stats import SearchStats
 from branchwise.solver.timers import Timers
-from branchwise.solver.tree import BoundChange, Node
-from branchwise.tolerances import FEASIBILITY
+from branchwise.solver.tree import BoundChange, Node, column_children, record_changes
+from branchwise.solver.walks import PluginWalks
 
 
 class Search:
@@ -57,7 +53,8 @@ class Search:
         self.started = time.perf_counter()
         self.deadline = options.deadline.at  # the one clock of the run (a perf_counter time)
         self.integer_cols = np.flatnonzero(problem.integrality)
-        self.root_lower, self.root_upper = _integer_rounded_bounds(problem)
+        self.root_lower, self.root_upper = integer_rounded(
+            problem.col_lower, problem.col_upper, problem.integrality)
         self.lp = NodeLP(problem)
         self.timers = Timers()
         self.nonlinear = NonlinearSide(
@@ -68,17 +65,11 @@ class Search:
         self.plugins = default_plugins(problem, options) if plugins is None else plugins
         self.setup = SearchSetup(problem, options, self.lp, self.integer_cols, self.incumbent,
                                  Pseudocosts(self.lp.n), self.deadline)
-        for plugin in self.plugins:
-            plugin.setup(self.setup)
-        self.heuristics = self.plugins.of(Heuristic)
-        self.separators = self.plugins.of(Separator)
-        self.propagators = self.plugins.of(Propagator)
-        self.branching_rules = self.plugins.of(BranchingRule)
-        selectors = self.plugins.of(NodeSelector)
-        if not selectors or not self.branching_rules:
-            raise ValueError("a plugin set needs a node selector and a branching rule")
-        self.selector = selectors[0]
+        self.walks = PluginWalks(self.plugins, self.setup, self.timers)
+        self.selector = self.walks.selector
         self.stats = SearchStats()
+        self.relaxation = Relaxation(self.lp, self.nonlinear, self.incumbent, options,
+                                     self.stats, self.timers, self.remaining)
         self.log = SearchLog(options.log, options.log_interval)
         self.unresolved = Unresolved(self.log, self.user_value)
         self.integral = IntegralPoints(problem, self.lp, self.integer_cols, self.incumbent,
@@ -110,7 +101,7 @@ class Search:
 
     def _search(self) -> str:
         root_domain = PropagationContext(Timing.DOMAIN, self.root_lower, self.root_upper)
-        if np.any(self.root_lower > self.root_upper) or self._propagate(
+        if np.any(self.root_lower > self.root_upper) or self.walks.propagate(
                 root_domain) is Result.CUTOFF:
             return "infeasible"
         root_status = solve_root(self)
@@ -151,10 +142,10 @@ class Search:
         if np.any(lower > upper):
             return None
         before = lower.copy(), upper.copy()
-        if self._propagate(PropagationContext(Timing.DOMAIN, lower, upper,
-                                              changed)) is Result.CUTOFF:
+        if self.walks.propagate(PropagationContext(Timing.DOMAIN, lower, upper,
+                                                   changed)) is Result.CUTOFF:
             return None
-        _into_trail(node, lower, upper, *before)
+        record_changes(node, lower, upper, *before)
         node.root_version, node.settled = self.root_version, node.changes
         self.lp.set_bounds(lower, upper)
         if not warm:
@@ -169,7 +160,7 @@ class Search:
         integral point, run the heuristics, and branch."""
         attempts = IntegralAttempts()
         for tightening_round in itertools.count():
-            result = self.solve_relaxation(at_root=False)
+            result = self.relaxation.solve(at_root=False)
             if result.status in ("infeasible", "cutoff"):
                 return None
             if result.status != "optimal":
@@ -189,60 +180,39 @@ class Search:
                 if outcome is Result.SEPARATED:
                     continue
                 return None if children is None else self.selector.descend(*children, None)
-            before = lower.copy(), upper.copy()
-            outcome = self._propagate(PropagationContext(Timing.NODE_LP, lower, upper,
-                                                         objective=result.objective))
-            if outcome is Result.CUTOFF:
+            if self._propagate_after_lp(node, lower, upper, result) is Result.CUTOFF:
                 return None
-            if outcome is Result.REDUCED_DOMAIN:  # into the trail: the children inherit it
-                _into_trail(node, lower, upper, *before)
-                self.lp.set_bounds(lower, upper)
             self.run_heuristics(x, fractional, lower, upper)
             if bound >= self.incumbent.cutoff:
                 return None
-            branching = self._branch(BranchingContext(x, bound, fractional,
-                                                      self.incumbent.cutoff, tightening_round))
+            branching = self.walks.branch(BranchingContext(
+                x, bound, fractional, self.incumbent.cutoff, tightening_round))
             if branching.result is Result.CUTOFF:
                 return None
             if branching.result is not Result.REDUCED_DOMAIN:
                 break
-            for col, lo, hi in branching.tightenings:
+            for col, lo, hi in branching.tightenings:  # then solve the node again
                 node.changes = BoundChange(node.changes, col, lo, hi)
                 lower[col], upper[col] = max(lower[col], lo), min(upper[col], hi)
             self.lp.set_bounds(lower, upper)
         node.bound = bound
-        self._log_progress()
+        log_progress(self)
         node.basis = self.lp.get_basis()
         children = column_children(node, branching.col, branching.value, branching.down_bound,
                                    branching.up_bound, lower, upper)
         return self.selector.descend(*children, BranchPoint(x, fractional, bound,
                                                             branching.col))
 
-    # --------------------------------------------------------- plugin walks
-    def _branch(self, context: BranchingContext) -> Branching:
-        """The first answer of the branching rules, by priority, that is not DIDNOTRUN."""
-        with self.timers.timing("branching"):
-            for rule in self.branching_rules:
-                branching = rule.branch(context)
-                if branching.result is not Result.DIDNOTRUN:
-                    return branching
-        raise RuntimeError("no branching rule could branch on a fractional LP point")
-
-    def _propagate(self, context: PropagationContext) -> Result:
-        """Every propagator of the context's timing on its domain, in place: CUTOFF at the
-        first that empties it, else REDUCED_DOMAIN when any tightened it, else NOTHING."""
-        outcome = Result.NOTHING
-        for propagator in self.propagators:
-            if context.timing not in propagator.timings:
-                continue
-            started = time.perf_counter()
-            result = propagator.propagate(context)
-            if result is not Result.DIDNOTRUN:
-                self.timers.add("propagation", time.perf_counter() - started)
-            if result is Result.CUTOFF:
-                return result
-            if result is Result.REDUCED_DOMAIN:
-                outcome = result
+    def _propagate_after_lp(self, node: Node, lower: np.ndarray, upper: np.ndarray,
+                            result: LPSolution) -> Result:
+        """The propagators that use a node's LP optimum; what they tighten goes into the
+        node's trail (its children inherit it) and the LP."""
+        before = lower.copy(), upper.copy()
+        outcome = self.walks.propagate(PropagationContext(Timing.NODE_LP, lower, upper,
+                                                          objective=result.objective))
+        if outcome is Result.REDUCED_DOMAIN:
+            record_changes(node, lower, upper, *before)
+            self.lp.set_bounds(lower, upper)
         return outcome
 
     def propagate_global(self, root_lp: LPSolution | None = None,
@@ -252,46 +222,17 @@ class Search:
         context = PropagationContext(Timing.GLOBAL, self.root_lower, self.root_upper,
                                      objective=None if root_lp is None else root_lp.objective,
                                      reduced_costs=reduced_costs)
-        if self._propagate(context) is Result.REDUCED_DOMAIN:
+        if self.walks.propagate(context) is Result.REDUCED_DOMAIN:
             self.root_version += 1
 
     def run_heuristics(self, x: np.ndarray, fractional: np.ndarray, lower: np.ndarray,
                        upper: np.ndarray) -> None:
         """Call every heuristic, by priority, at the LP point of a node's domain."""
-        for heuristic in self.heuristics:
-            if self.options.deadline.expired():
-                return
-            context = HeuristicContext(x, fractional, lower, upper, self.incumbent.cutoff,
-                                       self.stats.nodes, self.stats.lp_iterations,
-                                       self.options.deadline)
-            started = time.perf_counter()
-            if heuristic.call(context) is not Result.DIDNOTRUN:
-                self.timers.add(f"heuristic:{heuristic.name}", time.perf_counter() - started)
+        self.walks.run_heuristics(HeuristicContext(
+            x, fractional, lower, upper, self.incumbent.cutoff, self.stats.nodes,
+            self.stats.lp_iterations, self.options.deadline))
 
     # -------------------------------------------------------------- helpers
-    def solve_relaxation(self, at_root: bool) -> LPSolution:
-        """Solve the node LP; with nonlinear rows, add outer-approximation cuts where its
-        point violates them and solve again, a few rounds."""
-        result = self._solve_lp()
-        if self.nonlinear is None:
-            return result
-        return self.nonlinear.tighten(result, self._solve_lp,
-                                      OA_ROUNDS_ROOT if at_root else OA_ROUNDS_NODE,
-                                      self.options.node_nlp and self.stats.nodes > 0)
-
-    def _solve_lp(self) -> LPSolution:
-        """Solve the node LP under the cutoff; retry from scratch once on a failure."""
-        with self.timers.timing("lp"):
-            result = self.lp.solve(cutoff=self.incumbent.cutoff, time_limit=self.remaining())
-            if result.status in ("error", "unbounded_or_infeasible") or (
-                result.status == "unbounded" and self.stats.nodes > 0
-            ):
-                result = self.lp.solve_from_scratch(time_limit=self.remaining())
-        self.stats.lp_iterations += result.iterations
-        if result.status == "time_limit":
-            raise StopSearch("time_limit")
-        return result
-
     def remaining(self) -> float:
         """Seconds left before the time limit."""
         return self.deadline - time.perf_counter()
@@ -317,36 +258,6 @@ class Search:
         if limit is not None and self.stats.nodes >= limit:
             raise StopSearch("node_limit")
 
-    def _log_progress(self) -> None:
-        """A row of the node table, at the global bound."""
-        self.log_row(min(self.global_bound(), self.incumbent.value))
-
-    def log_row(self, bound: float, force: bool = False) -> None:
-        """A row of the node table with ``bound`` (internal sense)."""
-        incumbent = self.incumbent.value if self.incumbent.found else None
-        self.log.row(
-            time.perf_counter() - self.started, self.stats.nodes, len(self.selector),
-            None if incumbent is None else self.user_value(incumbent),
-            self.user_value(bound), mark=self.incumbent.take_mark(), force=force,
-        )
-
     def user_value(self, internal: float) -> float:
         """An internal (minimised, offset-free) objective value in the problem's sense."""
         return self.lp.sign * internal + self.problem.objective_offset
-
-
-def _into_trail(node: Node, lower: np.ndarray, upper: np.ndarray, old_lower: np.ndarray,
-                old_upper: np.ndarray) -> None:
-    """Append to the node's trail every column whose bounds moved from the old ones, so
-    that its children rebuild them without redoing the work."""
-    for col in np.flatnonzero((lower != old_lower) | (upper != old_upper)):
-        node.changes = BoundChange(node.changes, int(col), lower[col], upper[col])
-
-
-def _integer_rounded_bounds(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
-    """Column bounds with integer columns' bounds rounded inwards."""
-    lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
-    ints = problem.integrality
-    lower[ints] = np.ceil(lower[ints] - FEASIBILITY)
-    upper[ints] = np.floor(upper[ints] + FEASIBILITY)
-    return lower, upper
