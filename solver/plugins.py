@@ -191,6 +191,7 @@ class Propagator(Plugin):
     timings: frozenset[Timing] = frozenset()
 
     def propagate(self, context: PropagationContext) -> Result:
+        """Tighten ``context.lower``/``context.upper`` in place."""
         raise NotImplementedError
 
 
@@ -226,6 +227,8 @@ class BranchingRule(Plugin):
     name = "branching"
 
     def branch(self, context: BranchingContext) -> Branching:
+        """How to split the node (or tighten it, or close it); DIDNOTRUN leaves the
+        choice to the next rule."""
         raise NotImplementedError
 
 
@@ -245,6 +248,7 @@ class NodeSelector(Plugin):
     name = "node_selector"
 
     def insert(self, node: Node) -> None:
+        """Take in an open node (the root)."""
         raise NotImplementedError
 
     def select(self) -> Node | None:
@@ -261,6 +265,7 @@ class NodeSelector(Plugin):
         raise NotImplementedError
 
     def __len__(self) -> int:
+        """How many nodes are open."""
         raise NotImplementedError
 
 
@@ -282,6 +287,7 @@ class Plugins:
 
     @property
     def names(self) -> list[str]:
+        """The plugins' names, in the order they were given."""
         return [plugin.name for plugin in self._plugins]
 
     def without(self, *names: str) -> Plugins:
