@@ -82,6 +82,9 @@ class Plugin:
     Parameters: type = NoParameters
 
     def __init__(self, parameters: object | None = None, priority: int | None = None) -> None:
+        if parameters is not None and not isinstance(parameters, self.Parameters):
+            raise TypeError(f"{self.name} takes {self.Parameters.__name__}, not "
+                            f"{type(parameters).__name__}")
         self.parameters = self.Parameters() if parameters is None else parameters
         if priority is not None:
             self.priority = priority

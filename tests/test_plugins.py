@@ -24,7 +24,9 @@ from branchwise.solver.plugins import (
     Timing,
     default_plugins,
 )
+from branchwise.solver.rins import Rins, RinsParameters
 from branchwise.solver.search import Search
+from branchwise.solver.sub_mip import SubMipParameters
 
 MIP_DIR = Path(__file__).resolve().parents[1] / "problems" / "mip"
 OPTIONS = SolveOptions(time_limit=60.0, cut_rounds=0)
@@ -85,6 +87,13 @@ def test_an_unknown_name_is_a_one_line_error() -> None:
     with pytest.raises(KeyError, match="no plugin named 'rinse'") as error:
         default_plugins(p0033(), OPTIONS).without("rinse")
     assert "\n" not in str(error.value)
+
+
+def test_a_plugin_takes_only_its_own_parameters() -> None:
+    assert Rins(RinsParameters(frequency=5)).parameters.frequency == 5
+    assert Rins().parameters == RinsParameters()
+    with pytest.raises(TypeError, match="rins takes RinsParameters, not SubMipParameters"):
+        Rins(SubMipParameters())
 
 
 def test_names_in_a_set_are_distinct() -> None:
