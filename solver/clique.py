@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -17,6 +19,7 @@ from branchwise.solver.cut_rows import (
 )
 from branchwise.solver.cuts import Cut, _clean
 from branchwise.solver.lp import NodeLP
+from branchwise.solver.plugins import SearchSetup, Separator
 
 #: Literal values below this count as zero when growing a clique.
 _ZERO = 1e-6
@@ -87,16 +90,24 @@ def _row_conflicts(knap: BinaryKnapsacks, i: int) -> tuple[np.ndarray, np.ndarra
     return part.start + order[first], part.start + order[second]
 
 
-class CliqueSeparator:
+@dataclass(frozen=True)
+class CliqueParameters:
+    #: Most edges of the conflict graph (past it, the graph stays partial).
+    max_edges: int = 1_000_000
+    #: Fractional literals cliques are grown from, per round.
+    max_seeds: int = 200
+
+
+class CliqueSeparator(Separator):
     """Violated cliques of the conflict graph, grown greedily from fractional literals and
     extended to maximal ones. The graph is built once from the problem's global bounds."""
 
     name = "clique"
+    priority = 100
+    Parameters = CliqueParameters
 
-    def __init__(self, problem: Problem, max_edges: int = 1_000_000,
-                 max_seeds: int = 200) -> None:
-        self.graph = conflict_graph(problem, max_edges)
-        self.max_seeds = max_seeds
+    def setup(self, search: SearchSetup) -> None:
+        self.graph = conflict_graph(search.problem, self.parameters.max_edges)
 
     def separate(self, lp: NodeLP, x: np.ndarray) -> list[Cut]:
         """Clique inequalities ``Σ literals <= 1`` violated by ``x``."""
@@ -104,7 +115,7 @@ class CliqueSeparator:
         values = np.clip(np.concatenate([x, 1.0 - x]), 0.0, 1.0)
         degree = np.diff(graph.indptr)
         seeds = np.flatnonzero((values > _ZERO) & (values < 1.0 - _ZERO) & (degree > 0))
-        seeds = seeds[np.argsort(-values[seeds], kind="stable")][: self.max_seeds]
+        seeds = seeds[np.argsort(-values[seeds], kind="stable")][: self.parameters.max_seeds]
         seen: set[frozenset] = set()
         cuts = []
         for seed in seeds:

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from branchwise.solver.lp import NodeLP
+from branchwise.solver.plugins import Separator
 
 _BASIC = highspy.HighsBasisStatus.kBasic
 _UPPER = highspy.HighsBasisStatus.kUpper
@@ -39,14 +40,18 @@ class Cut:
         return (self.rhs - self.coefficients @ x) / np.linalg.norm(self.coefficients)
 
 
-class GomorySeparator:
+@dataclass(frozen=True)
+class GomoryParameters:
+    #: Tableau rows cut from per round, most fractional first.
+    max_rows: int = 200
+
+
+class GomorySeparator(Separator):
     """Gomory mixed-integer cuts from the rows of the tableau of fractional basic integers."""
 
     name = "gomory"
-
-    def __init__(self, integer_mask: np.ndarray, max_rows: int = 200) -> None:
-        self.integer_mask = integer_mask
-        self.max_rows = max_rows
+    priority = 400
+    Parameters = GomoryParameters
 
     def separate(self, lp: NodeLP, x: np.ndarray) -> list[Cut]:
         """Cuts violated by the LP optimum ``x`` (the LP must be solved to optimality)."""
@@ -61,7 +66,7 @@ class GomorySeparator:
         if basic_cols.size + basic_rows.size != m:
             return []
         B = sp.hstack([A[:, basic_cols], -sp.eye(m, format="csc")[:, basic_rows]]).tocsc()
-        candidates = self._candidates(basic_cols, x)
+        candidates = self._candidates(basic_cols, x, lp.integer_mask)
         if candidates.size == 0:
             return []
         try:
@@ -81,14 +86,15 @@ class GomorySeparator:
                 cuts.append(cut)
         return cuts
 
-    def _candidates(self, basic_cols: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def _candidates(self, basic_cols: np.ndarray, x: np.ndarray,
+                    integer_mask: np.ndarray) -> np.ndarray:
         """Basic integer columns with the most fractional values, most fractional first."""
-        ints = basic_cols[self.integer_mask[basic_cols]]
+        ints = basic_cols[integer_mask[basic_cols]]
         frac = x[ints] - np.floor(x[ints])
         distance = np.minimum(frac, 1.0 - frac)
         keep = distance > _MIN_FRACTION
         ints, distance = ints[keep], distance[keep]
-        return np.sort(ints[np.argsort(-distance)[: self.max_rows]])
+        return np.sort(ints[np.argsort(-distance)[: self.parameters.max_rows]])
 
     def _gmi(self, col_row: np.ndarray, slack_row: np.ndarray, value: float,
              nonbasic: _Nonbasic, A: sp.csr_matrix) -> Cut | None:
@@ -203,7 +209,7 @@ class CutRounds:
     cuts: int = 0
 
 
-def separate_rounds(lp: NodeLP, separators: list, pool: CutPool, x: np.ndarray,
+def separate_rounds(lp: NodeLP, separators: list[Separator], pool: CutPool, x: np.ndarray,
                     objective: float, cutoff: float, max_rounds: int,
                     time_left) -> CutRounds:
     """Add cuts and re-solve until no cut is found, the bound stalls, rounds run out or

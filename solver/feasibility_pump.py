@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from branchwise.core.problem import Problem
 from branchwise.core.tolerances import FEASIBILITY
-from branchwise.solver.heuristics import HeuristicContext, PrimalHeuristic, fractional_columns
+from branchwise.solver.heuristics import fractional_columns
 from branchwise.solver.lp import LPSolution, NodeLP
+from branchwise.solver.plugins import Heuristic, HeuristicContext, SearchSetup
 
 
 class DistanceLP:
@@ -65,7 +67,21 @@ class DistanceLP:
         return self.lp.solve(iteration_limit=iteration_limit, time_limit=time_limit)
 
 
-class FeasibilityPump(PrimalHeuristic):
+@dataclass(frozen=True)
+class PumpParameters:
+    """The pump's budget and the way it escapes cycles."""
+
+    max_rounds: int = 200
+    #: Simplex iterations all projections may spend together.
+    iteration_budget: int = 10_000
+    #: Factor on the objective's weight in the distance after each round.
+    objective_decay: float = 0.7
+    #: About how many columns a cycle-breaking perturbation flips.
+    flips: int = 20
+    seed: int = 0
+
+
+class FeasibilityPump(Heuristic):
     """Round the LP point, project the rounding back onto the LP, and repeat until they
     meet (Fischetti, Glover and Lodi; objective variant of Achterberg and Berthold).
 
@@ -74,19 +90,15 @@ class FeasibilityPump(PrimalHeuristic):
     """
 
     name = "pump"
+    #: Between diving and RENS: the root's cheap heuristics first, then the pump.
+    priority = 750
+    Parameters = PumpParameters
 
-    def __init__(self, problem: Problem, lp: NodeLP, integer_cols: np.ndarray,
-                 max_rounds: int = 200, iteration_budget: int = 10_000,
-                 objective_decay: float = 0.7,
-                 flips: int = 20, seed: int = 0) -> None:
-        self.problem = problem
-        self.lp = lp
-        self.integer_cols = integer_cols
-        self.max_rounds = max_rounds
-        self.iteration_budget = iteration_budget
-        self.objective_decay = objective_decay
-        self.flips = flips
-        self.seed = seed
+    def setup(self, search: SearchSetup) -> None:
+        super().setup(search)
+        self.problem = search.problem
+        self.lp = search.lp
+        self.integer_cols = search.integer_cols
         self.lp_iterations = 0
         self.done = False
 
@@ -101,21 +113,21 @@ class FeasibilityPump(PrimalHeuristic):
         self.done = True
         distance = DistanceLP(self.problem, self.lp, self.integer_cols, context.lower,
                               context.upper)
-        rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng(self.parameters.seed)
         ints, x, weight, spent = self.integer_cols, context.x, 1.0, 0
         seen: set[bytes] = set()
         previous = b""
         rounded = x
-        for _ in range(self.max_rounds):
+        for _ in range(self.parameters.max_rounds):
             rounded = x.copy()
             rounded[ints] = np.floor(x[ints] + 0.5)
             if self.problem.violation(rounded)[0] <= FEASIBILITY or context.deadline.expired():
                 return rounded
-            weight *= self.objective_decay
+            weight *= self.parameters.objective_decay
             self._unstick(rounded, x, context, rng, seen, previous)
             previous = rounded[ints].tobytes()
             seen.add(previous)
-            result = distance.project(rounded, weight, self.iteration_budget - spent,
+            result = distance.project(rounded, weight, self.parameters.iteration_budget - spent,
                                       context.deadline.remaining())
             spent += result.iterations
             self.lp_iterations += result.iterations
@@ -124,7 +136,7 @@ class FeasibilityPump(PrimalHeuristic):
             x = result.x[:self.problem.n_cols]
             if fractional_columns(x, ints).size == 0:
                 return x
-            if spent >= self.iteration_budget:
+            if spent >= self.parameters.iteration_budget:
                 break
         return rounded
 
@@ -147,7 +159,8 @@ class FeasibilityPump(PrimalHeuristic):
         """A short cycle: round the other way the columns farthest from the LP point."""
         ints = self.integer_cols
         gap = np.abs(x[ints] - rounded[ints])
-        count = int(rng.integers(self.flips // 2, 3 * self.flips // 2 + 1))
+        flips = self.parameters.flips
+        count = int(rng.integers(flips // 2, 3 * flips // 2 + 1))
         farthest = np.argsort(-gap)[:count]
         _round_other_way(rounded, x, ints[farthest[gap[farthest] > 0]], context)
 

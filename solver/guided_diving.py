@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
-from branchwise.solver.heuristics import FractionalDiving, HeuristicContext
-from branchwise.solver.lp import NodeLP
+from branchwise.solver.heuristics import FractionalDiving
+from branchwise.solver.plugins import HeuristicContext
 
 
 class GuidedDiving(FractionalDiving):
@@ -15,20 +13,16 @@ class GuidedDiving(FractionalDiving):
     incumbent value, first in the incumbent's direction (SCIP's guided diving)."""
 
     name = "guided-diving"
-
-    def __init__(self, lp: NodeLP, integer_cols: np.ndarray, frequency: int,
-                 incumbent: Callable[[], np.ndarray | None], **budget: float) -> None:
-        super().__init__(lp, integer_cols, frequency, **budget)
-        self.incumbent = incumbent
-        self._target: np.ndarray | None = None
+    priority = 600
+    _target: np.ndarray | None = None
 
     def should_run(self, context: HeuristicContext) -> bool:
         """Like fractional diving, once an incumbent exists."""
-        return self.incumbent() is not None and super().should_run(context)
+        return self.incumbent.x is not None and super().should_run(context)
 
     def run(self, context: HeuristicContext) -> np.ndarray | None:
         """Dive toward the incumbent as it is when the dive starts."""
-        self._target = self.incumbent()
+        self._target = self.incumbent.x
         return super().run(context)
 
     def _pick(self, x: np.ndarray, fractional: np.ndarray) -> tuple[int, bool]:

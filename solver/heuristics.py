@@ -7,48 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from branchwise.core.deadline import NO_DEADLINE, Deadline
-from branchwise.core.problem import Problem
+from branchwise.core.deadline import Deadline
 from branchwise.core.tolerances import INTEGRALITY
-from branchwise.solver.lp import NodeLP
-
-
-@dataclass
-class HeuristicContext:
-    """What a primal heuristic sees at a node: the LP point and the node's domain."""
-
-    x: np.ndarray
-    fractional: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    cutoff: float
-    nodes: int
-    lp_iterations: int  # node-LP simplex iterations spent by the search so far
-    #: The run's clock: a heuristic stops at it and returns what it has (or None).
-    deadline: Deadline = NO_DEADLINE
-
-    @property
-    def at_root(self) -> bool:
-        return self.nodes == 0
-
-
-class PrimalHeuristic:
-    """A plugin that proposes integer-feasible points; the search verifies them.
-
-    Heuristics that change the LP must restore its bounds and basis before returning.
-    """
-
-    name = "heuristic"
-    #: Simplex iterations the heuristic has spent (those that solve LPs count them).
-    lp_iterations = 0
-
-    def should_run(self, context: HeuristicContext) -> bool:
-        """Whether to run at this node (frequency and work budget live here)."""
-        return True
-
-    def run(self, context: HeuristicContext) -> np.ndarray | None:
-        """A candidate point (checked by the caller), or None."""
-        raise NotImplementedError
+from branchwise.solver.plugins import Heuristic, HeuristicContext, SearchSetup
 
 
 def fractional_columns(x: np.ndarray, integer_cols: np.ndarray) -> np.ndarray:
@@ -57,13 +18,16 @@ def fractional_columns(x: np.ndarray, integer_cols: np.ndarray) -> np.ndarray:
     return integer_cols[np.abs(values - np.round(values)) > INTEGRALITY]
 
 
-class SimpleRounding(PrimalHeuristic):
+class SimpleRounding(Heuristic):
     """Round each fractional column in a direction no row can object to (SCIP's locks):
     a column with no down-locks goes down, one with no up-locks goes up."""
 
     name = "rounding"
+    priority = 1000
 
-    def __init__(self, problem: Problem) -> None:
+    def setup(self, search: SearchSetup) -> None:
+        super().setup(search)
+        problem = search.problem
         csc = problem.A.tocsc()
         has_lower = np.isfinite(problem.row_lower)
         has_upper = np.isfinite(problem.row_upper)
@@ -90,21 +54,33 @@ class SimpleRounding(PrimalHeuristic):
         return rounded
 
 
-class FractionalDiving(PrimalHeuristic):
+@dataclass(frozen=True)
+class DivingParameters:
+    """How often and how deep a dive goes (``frequency`` None: the options'
+    ``dive_frequency``)."""
+
+    frequency: int | None = None
+    #: Most of the search's LP iterations that dives may spend, as a share.
+    iteration_share: float = 0.1
+    max_depth: int = 50
+    #: Simplex iterations one dive may spend.
+    iteration_budget: int = 2000
+
+
+class FractionalDiving(Heuristic):
     """Dive from a node: repeatedly round the least fractional column, re-solve the LP,
     and back off one step on infeasibility, until the LP point is integral."""
 
     name = "diving"
+    priority = 800
+    Parameters = DivingParameters
 
-    def __init__(self, lp: NodeLP, integer_cols: np.ndarray, frequency: int,
-                 iteration_share: float = 0.1, max_depth: int = 50,
-                 iteration_budget: int = 2000) -> None:
-        self.lp = lp
-        self.integer_cols = integer_cols
-        self.frequency = frequency
-        self.iteration_share = iteration_share
-        self.max_depth = max_depth
-        self.iteration_budget = iteration_budget
+    def setup(self, search: SearchSetup) -> None:
+        super().setup(search)
+        self.lp = search.lp
+        self.integer_cols = search.integer_cols
+        given = self.parameters.frequency
+        self.frequency = search.options.dive_frequency if given is None else given
         self.lp_iterations = 0
 
     def should_run(self, context: HeuristicContext) -> bool:
@@ -114,7 +90,8 @@ class FractionalDiving(PrimalHeuristic):
             return False
         if context.at_root:
             return True
-        within_budget = self.lp_iterations <= self.iteration_share * context.lp_iterations
+        share = self.parameters.iteration_share
+        within_budget = self.lp_iterations <= share * context.lp_iterations
         return context.nodes % self.frequency == 0 and within_budget
 
     def run(self, context: HeuristicContext) -> np.ndarray | None:
@@ -135,8 +112,8 @@ class FractionalDiving(PrimalHeuristic):
         return int(fractional[pick]), bool(frac[pick] >= 0.5)
 
     def _dive(self, x, lower, upper, cutoff, deadline: Deadline) -> np.ndarray | None:
-        spent = 0
-        for _ in range(self.max_depth):
+        spent, budget = 0, self.parameters.iteration_budget
+        for _ in range(self.parameters.max_depth):
             fractional = fractional_columns(x, self.integer_cols)
             if fractional.size == 0:
                 return x
@@ -153,7 +130,7 @@ class FractionalDiving(PrimalHeuristic):
                     trial_upper[col] = math.floor(value)
                 self.lp.set_bounds(trial_lower, trial_upper)
                 result = self.lp.solve(cutoff=cutoff,
-                                       iteration_limit=max(1, self.iteration_budget - spent),
+                                       iteration_limit=max(1, budget - spent),
                                        time_limit=deadline.remaining())
                 spent += result.iterations
                 self.lp_iterations += result.iterations
@@ -161,7 +138,7 @@ class FractionalDiving(PrimalHeuristic):
                     solution = result.x
                     lower, upper = trial_lower, trial_upper
                     break
-                if spent >= self.iteration_budget:
+                if spent >= budget:
                     return None
             if solution is None:
                 return None

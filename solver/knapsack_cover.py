@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from branchwise.core.tolerances import FEASIBILITY
@@ -15,17 +17,23 @@ from branchwise.solver.cut_rows import (
 )
 from branchwise.solver.cuts import Cut, _clean
 from branchwise.solver.lp import NodeLP
+from branchwise.solver.plugins import Separator
 
 
-class KnapsackCoverSeparator:
+@dataclass(frozen=True)
+class KnapsackCoverParameters:
+    #: Knapsack rows tried per round, most promising first.
+    max_rows: int = 1000
+
+
+class KnapsackCoverSeparator(Separator):
     """Minimal covers found greedily on (1 - y*)/w, then lifted exactly and sequentially.
 
     Uses the LP's column bounds as global bounds (call it at the root)."""
 
     name = "knapsack_cover"
-
-    def __init__(self, max_rows: int = 1000) -> None:
-        self.max_rows = max_rows
+    priority = 200
+    Parameters = KnapsackCoverParameters
 
     def separate(self, lp: NodeLP, x: np.ndarray) -> list[Cut]:
         """Lifted cover cuts violated by ``x``, at most one per row."""
@@ -34,7 +42,7 @@ class KnapsackCoverSeparator:
                                 binary_mask(lower, upper, lp.integer_mask))
         values = np.clip(knap.literal_values(x), 0.0, 1.0)
         cuts = []
-        for i in _candidate_rows(knap, values)[: self.max_rows]:
+        for i in _candidate_rows(knap, values)[: self.parameters.max_rows]:
             part = knap.row(i)
             capacity = knap.capacity[i] + FEASIBILITY * knap.row_scale[i]
             lifted = lifted_cover(knap.weights[part], values[part], capacity)

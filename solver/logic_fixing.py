@@ -23,35 +23,42 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 
-from branchwise.core.problem import Problem
-from branchwise.solver.heuristics import HeuristicContext, PrimalHeuristic
-from branchwise.solver.lp import NodeLP
+from branchwise.solver.plugins import Heuristic, HeuristicContext, SearchSetup
 from branchwise.solver.propagation import ActivityPropagator
 
-#: Propagation sweeps after each fix: enough for chains of implications to reach their
-#: end (a cycle of precedences only shows as its bounds climb past the horizon).
-_PASSES_PER_FIX = 200
-#: Dead ends (both sides of a column empty) tolerated before giving up.
-_BACKTRACK_BUDGET = 20
-#: Fixes whose domains are kept for backtracking (older ones cannot be undone).
-_BACKTRACK_DEPTH = 20
-#: Without an incumbent, run again every this many nodes (at the root always).
-_FREQUENCY = 200
+
+@dataclass(frozen=True)
+class LogicFixingParameters:
+    """How hard fix-and-propagate works."""
+
+    #: Propagation sweeps after each fix: enough for chains of implications to reach
+    #: their end (a cycle of precedences only shows as its bounds climb past the horizon).
+    passes_per_fix: int = 200
+    #: Dead ends (both sides of a column empty) tolerated before giving up.
+    backtrack_budget: int = 20
+    #: Fixes whose domains are kept for backtracking (older ones cannot be undone).
+    backtrack_depth: int = 20
+    #: Without an incumbent, run again every this many nodes (at the root always).
+    frequency: int = 200
 
 
-class LogicFixing(PrimalHeuristic):
+class LogicFixing(Heuristic):
     """Fix the logic columns to the side nearest the LP point, propagating after each
     fix and flipping a side propagation rules out; then solve one LP to complete."""
 
     name = "logic-fixing"
+    priority = 900
+    Parameters = LogicFixingParameters
 
-    def __init__(self, problem: Problem, lp: NodeLP, integer_cols: np.ndarray,
-                 deadline: float) -> None:
-        self.lp = lp
-        self.deadline = deadline
+    def setup(self, search: SearchSetup) -> None:
+        super().setup(search)
+        problem, integer_cols = search.problem, search.integer_cols
+        self.lp = search.lp
+        self.deadline = search.deadline
         self.propagator = ActivityPropagator(problem)
         binary = integer_cols[(problem.col_lower[integer_cols] >= 0)
                               & (problem.col_upper[integer_cols] <= 1)]
@@ -70,11 +77,11 @@ class LogicFixing(PrimalHeuristic):
         self._entries = entries.row, entries.col, entries.data
 
     def should_run(self, context: HeuristicContext) -> bool:
-        """At the root, and every ``_FREQUENCY`` nodes while there is no incumbent."""
+        """At the root, and every ``frequency`` nodes while there is no incumbent."""
         if context.fractional.size == 0 or self.first.size == 0:
             return False
         return context.at_root or (context.cutoff == np.inf
-                                   and context.nodes % _FREQUENCY == 0)
+                                   and context.nodes % self.parameters.frequency == 0)
 
     def run(self, context: HeuristicContext) -> np.ndarray | None:
         """The completed point, or None when the fixing or the final LP fails."""
@@ -122,10 +129,10 @@ class LogicFixing(PrimalHeuristic):
         """Fix every integer column, in ``order``, inside ``[lower, upper]``, first to the
         integer nearest ``x``; the propagated domain, or None on running out of
         backtracks or time."""
-        if not self.propagator.propagate(lower, upper, None, _PASSES_PER_FIX):
+        if not self.propagator.propagate(lower, upper, None, self.parameters.passes_per_fix):
             return None
         #: (position in order, column, untried side or None, domain before the fix)
-        trail: deque = deque(maxlen=_BACKTRACK_DEPTH)
+        trail: deque = deque(maxlen=self.parameters.backtrack_depth)
         dead_ends, position = 0, 0
         while position < order.size:
             if time.perf_counter() > self.deadline:
@@ -144,7 +151,7 @@ class LogicFixing(PrimalHeuristic):
             else:
                 dead_ends += 1
                 resumed = self._backtrack(trail, lower, upper)
-                if dead_ends > _BACKTRACK_BUDGET or resumed is None:
+                if dead_ends > self.parameters.backtrack_budget or resumed is None:
                     return None
                 position = resumed
         return lower, upper
@@ -153,7 +160,8 @@ class LogicFixing(PrimalHeuristic):
              before: tuple[np.ndarray, np.ndarray]) -> bool:
         """Fix ``col`` at ``value`` and propagate; on an empty domain restore ``before``."""
         lower[col] = upper[col] = value
-        if self.propagator.propagate(lower, upper, np.array([col]), _PASSES_PER_FIX):
+        passes = self.parameters.passes_per_fix
+        if self.propagator.propagate(lower, upper, np.array([col]), passes):
             return True
         lower[:], upper[:] = before
         return False

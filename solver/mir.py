@@ -20,6 +20,7 @@ from branchwise.solver.cut_rows import (
 )
 from branchwise.solver.cuts import Cut, _clean
 from branchwise.solver.lp import NodeLP
+from branchwise.solver.plugins import Separator
 
 #: Fractional parts of the scaled right-hand side outside [f, 1 - f] give no safe cut.
 MIN_FRACTION = 0.01
@@ -60,7 +61,20 @@ class _Base:
         self.sign[j] = -self.sign[j]
 
 
-class MIRSeparator:
+@dataclass(frozen=True)
+class MIRParameters:
+    """How many rows c-MIR starts from, how far it aggregates and what it tries."""
+
+    max_rows: int = 500
+    max_cuts: int = 100
+    max_aggregations: int = 3
+    #: Divisors (deltas) tried per aggregated row.
+    max_deltas: int = 8
+    #: Columns tried for complementing per aggregated row.
+    max_flips: int = 8
+
+
+class MIRSeparator(Separator):
     """c-MIR cuts from the original rows, alone or aggregated along paths of continuous
     columns; bounds come from the LP's column bounds and from two-column rows that bound a
     continuous column by an integer one.
@@ -68,14 +82,8 @@ class MIRSeparator:
     Uses the LP's column bounds as global bounds (call it at the root)."""
 
     name = "mir"
-
-    def __init__(self, max_rows: int = 500, max_cuts: int = 100, max_aggregations: int = 3,
-                 max_deltas: int = 8, max_flips: int = 8) -> None:
-        self.max_rows = max_rows
-        self.max_cuts = max_cuts
-        self.max_aggregations = max_aggregations
-        self.max_deltas = max_deltas
-        self.max_flips = max_flips
+    priority = 300
+    Parameters = MIRParameters
 
     def separate(self, lp: NodeLP, x: np.ndarray) -> list[Cut]:
         """At most one violated c-MIR cut per starting row, tightest rows first, until
@@ -89,16 +97,16 @@ class MIRSeparator:
         fractional |= sub.prefer_variable & fractional[through]  # via a variable bound
         paths = _Aggregator(rows, x, sub, integer)
         cuts: list[Cut] = []
-        for i in _candidate_rows(rows, paths.slack, fractional)[: self.max_rows]:
+        for i in _candidate_rows(rows, paths.slack, fractional)[: self.parameters.max_rows]:
             path = paths.start(i)
-            for _ in range(self.max_aggregations + 1):
+            for _ in range(self.parameters.max_aggregations + 1):
                 cut = self._cut(path, sub, integer, fractional, lower, upper)
                 if cut is not None and cut.violation(x) > MIN_EFFICACY:
                     cuts.append(cut)
                     break
                 if not paths.extend(path):
                     break
-            if len(cuts) == self.max_cuts:
+            if len(cuts) == self.parameters.max_cuts:
                 break
         return cuts
 
@@ -117,7 +125,7 @@ class MIRSeparator:
         """The MIR of ``base`` for the best divisor δ (candidates and their halves, quarters
         and eighths), then complementing integer columns, the most useful first, while it
         helps."""
-        deltas = _divisors(base, self.max_deltas)
+        deltas = _divisors(base, self.parameters.max_deltas)
         if not deltas.size:
             return None
         deltas = np.concatenate([deltas / divisor for divisor in (1.0, 2.0, 4.0, 8.0)])
@@ -126,7 +134,7 @@ class MIRSeparator:
         efficacy, delta = efficacies[best], deltas[best]
         if not np.isfinite(efficacy):
             return None
-        candidates = _flip_order(base)[: self.max_flips]
+        candidates = _flip_order(base)[: self.parameters.max_flips]
         while candidates.size:
             trials = _flip_efficacies(base, candidates, delta)
             pick = int(np.argmax(trials))

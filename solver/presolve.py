@@ -17,6 +17,7 @@ from branchwise.core.problem import Problem
 from branchwise.core.tolerances import FEASIBILITY
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.result import SolveReport
+from branchwise.solver.stats import OBJECTIVE_STATS
 
 _OUTCOME = {
     highspy.HighsPresolveStatus.kNotReduced: "not_reduced",
@@ -133,8 +134,8 @@ class HighsPresolve(Pass):
         problem, presolve = run.original, run.presolve
         if presolve.reduced is not None and presolve.reduced.maximize != problem.maximize:
             # HiGHS hands back a maximisation as the minimisation of the negated objective.
-            flipped = {key: -value for key, value in report.stats.items()
-                       if key.startswith("root_bound") and value is not None}
+            flipped = {key: -report.stats[key] for key in OBJECTIVE_STATS
+                       if report.stats.get(key) is not None}
             report = replace(report, bound=-report.bound,
                              objective=None if report.objective is None else -report.objective,
                              stats={**report.stats, **flipped})

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
 from branchwise.core.problem import Problem
 from branchwise.core.tolerances import FEASIBILITY, INTEGRALITY
+from branchwise.solver.plugins import (
+    PropagationContext,
+    Propagator,
+    Result,
+    SearchSetup,
+    Timing,
+)
 
 #: A continuous bound must move by this share of its column's width to be worth applying.
 _MIN_CONTINUOUS_GAIN = 1e-3
 #: Past this share of the rows, an incremental pass sweeps all rows instead.
 _INCREMENTAL_ROW_SHARE = 0.3
-#: Propagation passes per node: each pass is a few vectorised operations over the nonzeros.
-_MAX_PASSES = 5
+
+
+@dataclass(frozen=True)
+class ActivityParameters:
+    #: Propagation passes per node: each pass is a few vectorised operations over the
+    #: nonzeros.
+    max_passes: int = 5
 
 
 class ActivityPropagator:
@@ -38,7 +53,8 @@ class ActivityPropagator:
         self.tightenings = 0
 
     def propagate(self, lower: np.ndarray, upper: np.ndarray,
-                  changed: np.ndarray | None = None, max_passes: int = _MAX_PASSES) -> bool:
+                  changed: np.ndarray | None = None,
+                  max_passes: int = ActivityParameters.max_passes) -> bool:
         """Tighten ``lower``/``upper`` in place; False when the domain is proven empty.
 
         With ``changed`` (columns whose bounds moved since the domain was last
@@ -172,3 +188,82 @@ def reduced_cost_bounds(lower: np.ndarray, upper: np.ndarray, reduced_costs: np.
     move = at_upper & (new_lower > lower)
     lower[move] = new_lower[move]
     return tightened + int(move.sum())
+
+
+class ActivityPropagation(Propagator):
+    """Row propagation (:class:`ActivityPropagator`) on every node's domain before its LP,
+    when the options ask for propagation."""
+
+    name = "activity"
+    priority = 100
+    timings = frozenset({Timing.DOMAIN})
+    Parameters = ActivityParameters
+
+    def setup(self, search: SearchSetup) -> None:
+        self.propagator = ActivityPropagator(search.problem)
+        self.enabled = search.options.propagation
+
+    def propagate(self, context: PropagationContext) -> Result:
+        """CUTOFF on an empty domain, else REDUCED_DOMAIN or NOTHING."""
+        if not self.enabled:
+            return Result.DIDNOTRUN
+        before = self.propagator.tightenings
+        if not self.propagator.propagate(context.lower, context.upper, context.changed,
+                                         self.parameters.max_passes):
+            return Result.CUTOFF
+        return Result.NOTHING if self.propagator.tightenings == before else \
+            Result.REDUCED_DOMAIN
+
+    def stats(self) -> dict:
+        return {"propagation_tightenings": self.propagator.tightenings}
+
+
+class ReducedCostFixing(Propagator):
+    """Reduced-cost fixing against the incumbent (SCIP's reduced-cost propagator): on the
+    root domain with the root LP's reduced costs, at the root and again whenever the
+    incumbent improves; and on each node's domain with its own LP's, after it is solved
+    (its children inherit the fixings through the node's trail)."""
+
+    name = "reduced_cost"
+    priority = 50
+    timings = frozenset({Timing.NODE_LP, Timing.GLOBAL})
+
+    def setup(self, search: SearchSetup) -> None:
+        self.lp, self.incumbent = search.lp, search.incumbent
+        self.integrality = search.problem.integrality
+        self.root_reduced_costs: np.ndarray | None = None
+        self.root_bound = -math.inf
+        #: The incumbent value the root domain was last fixed against.
+        self.fixed_for_value = math.inf
+        self.fixings = 0  # columns tightened on the root domain
+        self.node_fixings = 0  # nodes whose domain it tightened
+
+    def propagate(self, context: PropagationContext) -> Result:
+        if context.timing is Timing.NODE_LP:
+            return self._fix_node(context)
+        if context.reduced_costs is not None:  # the root LP was just solved
+            self.root_reduced_costs = context.reduced_costs
+            self.root_bound = context.objective
+        elif not self.incumbent.value < self.fixed_for_value:
+            return Result.DIDNOTRUN
+        if self.root_reduced_costs is None or not self.incumbent.found:
+            return Result.DIDNOTRUN
+        fixed = reduced_cost_bounds(context.lower, context.upper, self.root_reduced_costs,
+                                    self.root_bound, self.incumbent.cutoff, self.integrality)
+        self.fixings += fixed
+        self.fixed_for_value = self.incumbent.value
+        return Result.REDUCED_DOMAIN if fixed else Result.NOTHING
+
+    def _fix_node(self, context: PropagationContext) -> Result:
+        if not self.incumbent.found or self.lp.is_qp:
+            return Result.DIDNOTRUN
+        if not reduced_cost_bounds(context.lower, context.upper, self.lp.reduced_costs(),
+                                   context.objective, self.incumbent.cutoff,
+                                   self.integrality):
+            return Result.NOTHING
+        self.node_fixings += 1
+        return Result.REDUCED_DOMAIN
+
+    def stats(self) -> dict:
+        node = {"node_reduced_cost_fixings": self.node_fixings} if self.node_fixings else {}
+        return {"reduced_cost_fixings": self.fixings, **node}

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from branchwise.core.problem import Problem
 from branchwise.core.tolerances import INTEGRALITY
-from branchwise.solver.heuristics import HeuristicContext
-from branchwise.solver.options import SolveOptions
-from branchwise.solver.sub_mip import SubMipHeuristic
+from branchwise.solver.plugins import HeuristicContext, SearchSetup
+from branchwise.solver.sub_mip import SubMipHeuristic, SubMipParameters
+
+
+@dataclass(frozen=True)
+class RensParameters(SubMipParameters):
+    time_limit: float = 10.0
+    #: Share of the integer columns the root LP must set integral for RENS to run.
+    min_fixed_share: float = 0.5
+    node_limit: int = 500
 
 
 class Rens(SubMipHeuristic):
@@ -18,13 +24,11 @@ class Rens(SubMipHeuristic):
     their floor and ceiling, and search what is left (Berthold's RENS) at the root."""
 
     name = "rens"
+    priority = 700
+    Parameters = RensParameters
 
-    def __init__(self, problem: Problem, integer_cols: np.ndarray, options: SolveOptions,
-                 deadline: float = math.inf, min_fixed_share: float = 0.5,
-                 node_limit: int = 500, time_limit: float = 10.0) -> None:
-        super().__init__(problem, integer_cols, options, time_limit, deadline)
-        self.min_fixed_share = min_fixed_share
-        self.node_limit = node_limit
+    def setup(self, search: SearchSetup) -> None:
+        super().setup(search)
         self.last_neighbourhood = b""
 
     def should_run(self, context: HeuristicContext) -> bool:
@@ -32,7 +36,7 @@ class Rens(SubMipHeuristic):
         if not context.at_root or context.fractional.size == 0:
             return False
         fixed_share = 1.0 - context.fractional.size / self.integer_cols.size
-        return fixed_share >= self.min_fixed_share
+        return fixed_share >= self.parameters.min_fixed_share
 
     def neighbourhood(self, context: HeuristicContext) -> tuple[np.ndarray, np.ndarray]:
         """Bounds fixing the LP point's integral columns and boxing the fractional ones
@@ -51,4 +55,4 @@ class Rens(SubMipHeuristic):
         if key == self.last_neighbourhood:
             return None
         self.last_neighbourhood = key
-        return self._search(lower, upper, context.cutoff, self.node_limit)
+        return self._search(lower, upper, context.cutoff, self.parameters.node_limit)

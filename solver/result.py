@@ -19,6 +19,14 @@ STATUSES = (
 )
 
 
+class StopSearch(Exception):
+    """Raised inside a search that ends early (a limit reached); carries the status."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
 @dataclass
 class SolveReport:
     """Outcome of one search, with objective and bound in the problem's own sense."""

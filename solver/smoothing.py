@@ -13,9 +13,8 @@ gradients) with the smoothing rows added as one more block of quadratic rows.
 
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,8 +22,8 @@ import scipy.sparse as sp
 from branchwise.core.problem import Problem
 from branchwise.core.smooth import NonlinearRows, QuadraticFunction
 from branchwise.core.tolerances import FEASIBILITY
-from branchwise.solver.heuristics import HeuristicContext, PrimalHeuristic
 from branchwise.solver.nlp import NlpRelaxation
+from branchwise.solver.plugins import Heuristic, HeuristicContext, SearchSetup
 
 #: The regularisation parameters ``t`` of the NLPs ``|y·z| <= t``, solved in this order.
 SMOOTHING_SEQUENCE = tuple(10.0 ** -k for k in range(9))
@@ -56,19 +55,26 @@ def scholtes_point(problem: Problem, start: np.ndarray | None,
     return x if x is not None and problem.violation(x)[0] <= FEASIBILITY else None
 
 
-class ScholtesHeuristic(PrimalHeuristic):
+@dataclass(frozen=True)
+class ScholtesParameters:
+    #: Seconds the regularised NLPs may take together.
+    time_limit: float = 10.0
+
+
+class ScholtesHeuristic(Heuristic):
     """Scholtes' regularisation from the root's relaxation point, once, when the problem
     has SOS1 sets and that point is no solution: inside the root's domain, integer columns
     fixed at their rounded values."""
 
     name = "scholtes"
+    priority = 400
+    Parameters = ScholtesParameters
 
-    def __init__(self, problem: Problem, deadline: float = math.inf,
-                 time_limit: float = 10.0) -> None:
-        self.problem = problem
-        self.integer_cols = np.flatnonzero(problem.integrality)
-        self.deadline = deadline
-        self.time_limit = time_limit
+    def setup(self, search: SearchSetup) -> None:
+        super().setup(search)
+        self.problem = search.problem
+        self.integer_cols = search.integer_cols
+        self.deadline = search.deadline
         self.done = False
 
     def should_run(self, context: HeuristicContext) -> bool:
@@ -80,7 +86,7 @@ class ScholtesHeuristic(PrimalHeuristic):
     def run(self, context: HeuristicContext) -> np.ndarray | None:
         """The regularised point inside the node's domain, or None."""
         self.done = True
-        budget = min(self.time_limit, self.deadline - time.perf_counter())
+        budget = min(self.parameters.time_limit, self.deadline - time.perf_counter())
         if budget <= 0:
             return None
         lower, upper, ints = context.lower.copy(), context.upper.copy(), self.integer_cols

@@ -4,33 +4,41 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from branchwise.core.problem import Problem
-from branchwise.solver.heuristics import FractionalDiving, PrimalHeuristic, SimpleRounding
-from branchwise.solver.options import SolveOptions
+from branchwise.solver.plugins import Heuristic, SearchSetup, default_plugins
 from branchwise.solver.presolve import Presolve
 
-#: Root cut rounds a sub-MIP may spend: it hunts for points, not for a proven bound.
-_CUT_ROUNDS = 3
+#: The heuristics a sub-search runs: rounding and the dives, so sub-MIPs never nest.
+SUB_MIP_HEURISTICS = ("rounding", "diving", "guided-diving")
 
 
-class SubMipHeuristic(PrimalHeuristic):
-    """A heuristic that searches a restricted domain with a budgeted branch-and-bound.
+@dataclass(frozen=True)
+class SubMipParameters:
+    """The budget of one sub-MIP."""
 
-    Inside the sub-search only rounding and diving run, so sub-MIPs never nest.
-    """
+    #: Seconds one sub-search may take.
+    time_limit: float = 5.0
+    #: Root cut rounds a sub-MIP may spend: it hunts for points, not for a proven bound.
+    cut_rounds: int = 3
 
-    def __init__(self, problem: Problem, integer_cols: np.ndarray, options: SolveOptions,
-                 time_limit: float, deadline: float) -> None:
-        self.problem = problem
-        self.integer_cols = integer_cols
-        self.options = options
-        self.time_limit = time_limit
-        self.deadline = deadline
+
+class SubMipHeuristic(Heuristic):
+    """A heuristic that searches a restricted domain with a budgeted branch-and-bound
+    (with the default plugins but only :data:`SUB_MIP_HEURISTICS` among the heuristics)."""
+
+    Parameters = SubMipParameters
+
+    def setup(self, search: SearchSetup) -> None:
+        super().setup(search)
+        self.problem = search.problem
+        self.integer_cols = search.integer_cols
+        self.options = search.options
+        self.deadline = search.deadline
         self.lp_iterations = 0
         self.sub_nodes = 0
 
@@ -39,7 +47,7 @@ class SubMipHeuristic(PrimalHeuristic):
         """The best point found in ``[lower, upper]`` with objective below ``cutoff``,
         presolved first (fixed columns vanish, and presolve often settles it alone)."""
         started = time.perf_counter()
-        time_limit = min(self.time_limit, self.deadline - started)
+        time_limit = min(self.parameters.time_limit, self.deadline - started)
         if time_limit <= 0:
             return None
         restricted = self._restricted(lower, upper, cutoff)
@@ -60,12 +68,11 @@ class SubMipHeuristic(PrimalHeuristic):
         """Branch and bound on ``problem`` within the limits, rounding and diving only."""
         from branchwise.solver.search import Search  # the search module imports this one
 
+        cut_rounds = min(self.options.cut_rounds, self.parameters.cut_rounds)
         options = self.options.nested(node_limit=node_limit, time_limit=max(time_limit, 1e-3),
-                                      cut_rounds=min(self.options.cut_rounds, _CUT_ROUNDS))
-        search = Search(problem, options)
-        search.heuristics = [h for h in search.heuristics
-                             if isinstance(h, (SimpleRounding, FractionalDiving))]
-        report = search.run_nested()
+                                      cut_rounds=cut_rounds)
+        plugins = default_plugins(problem, options).only(Heuristic, SUB_MIP_HEURISTICS)
+        report = Search(problem, options, plugins).run_nested()
         self.lp_iterations += report.stats["lp_iterations"]
         self.sub_nodes += report.nodes
         return report.x

@@ -23,5 +23,9 @@ class Timers:
         finally:
             self.seconds[component] += time.perf_counter() - started
 
+    def add(self, component: str, seconds: float) -> None:
+        """Add ``seconds`` measured elsewhere to ``component``."""
+        self.seconds[component] += seconds
+
     def as_dict(self) -> dict[str, float]:
         return {name: round(value, 4) for name, value in sorted(self.seconds.items())}

@@ -190,3 +190,23 @@ class NodeQueue:
         """Pop entries already taken through the other order off the top of ``heap``."""
         while heap and heap[0][2] in self._gone:
             self._gone.discard(heapq.heappop(heap)[2])
+
+
+def column_children(node: Node, col: int, value: float, down_bound: float, up_bound: float,
+                    lower: np.ndarray, upper: np.ndarray) -> tuple[Node, Node]:
+    """The two children of branching on integer column ``col`` at ``value`` (within the
+    node's domain ``[lower, upper]``), the one to plunge into first: up when ``value``'s
+    fraction is at least one half. Each remembers the branching, for the pseudocosts."""
+    down = node.child([(col, lower[col], math.floor(value))], max(down_bound, node.bound))
+    up = node.child([(col, math.ceil(value), upper[col])], max(up_bound, node.bound))
+    down.branched = (col, 0, value, node.bound)
+    up.branched = (col, 1, value, node.bound)
+    return (up, down) if value - math.floor(value) >= 0.5 else (down, up)
+
+
+def record_changes(node: Node, lower: np.ndarray, upper: np.ndarray,
+                   old_lower: np.ndarray, old_upper: np.ndarray) -> None:
+    """Append to the node's trail every column whose bounds moved from the old ones, so
+    that its children rebuild them without redoing the work."""
+    for col in np.flatnonzero((lower != old_lower) | (upper != old_upper)):
+        node.changes = BoundChange(node.changes, int(col), lower[col], upper[col])

@@ -30,7 +30,7 @@ def highs_optimum(problem: Problem) -> np.ndarray | None:
 def cuts_over_rounds(problem: Problem, rounds: int = 5) -> list:
     """Every cut the Gomory separator adds at the root over a few rounds."""
     lp = NodeLP(problem)
-    separator, pool, added = GomorySeparator(problem.integrality), CutPool(), []
+    separator, pool, added = GomorySeparator(), CutPool(), []
     result = lp.solve()
     for _ in range(rounds):
         if result.status != "optimal":

@@ -7,6 +7,7 @@ import csv
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import highspy
 import numpy as np
@@ -18,15 +19,12 @@ from branchwise.io import read_problem
 from branchwise.solver import SolveOptions
 from branchwise.solver.feasibility_pump import FeasibilityPump
 from branchwise.solver.guided_diving import GuidedDiving
-from branchwise.solver.heuristics import (
-    HeuristicContext,
-    PrimalHeuristic,
-    fractional_columns,
-)
+from branchwise.solver.heuristics import DivingParameters, fractional_columns
 from branchwise.solver.incumbent import Incumbent
 from branchwise.solver.lp import NodeLP
-from branchwise.solver.rens import Rens
-from branchwise.solver.rins import Rins
+from branchwise.solver.plugins import Heuristic, HeuristicContext, Plugins, default_plugins
+from branchwise.solver.rens import Rens, RensParameters
+from branchwise.solver.rins import Rins, RinsParameters
 from branchwise.solver.search import Search
 from tests.paths import MIP
 from tests.random_milp import random_milp
@@ -96,7 +94,7 @@ def assert_lp_unchanged(lp: NodeLP, before: tuple, objective: float) -> None:
     assert result.objective == pytest.approx(objective, rel=1e-9, abs=1e-9)
 
 
-def run_checked(start: Root, heuristic: PrimalHeuristic,
+def run_checked(start: Root, heuristic: Heuristic,
                 context: HeuristicContext | None = None) -> np.ndarray | None:
     """Run a due heuristic at the root and return its candidate; the node LP must be left
     exactly as it was."""
@@ -113,20 +111,29 @@ def assert_verified(start: Root) -> None:
     assert start.problem.violation(start.incumbent.x)[0] <= 1e-6
 
 
+H = TypeVar("H", bound=Heuristic)
+
+
+def ready(start: Root, heuristic: H) -> H:
+    """``heuristic`` set up on the root's search, as a search sets up its plugins."""
+    heuristic.setup(start.search.setup)
+    return heuristic
+
+
 def pump(start: Root) -> FeasibilityPump:
-    return FeasibilityPump(start.problem, start.lp, start.search.integer_cols)
+    return ready(start, FeasibilityPump())
 
 
 def rens(start: Root) -> Rens:
-    return Rens(start.problem, start.search.integer_cols, OPTIONS)
+    return ready(start, Rens())
 
 
 def rins(start: Root) -> Rins:
-    return Rins(start.problem, start.search.integer_cols, OPTIONS, lambda: start.incumbent.x)
+    return ready(start, Rins())
 
 
 def guided(start: Root) -> GuidedDiving:
-    return GuidedDiving(start.lp, start.search.integer_cols, 20, lambda: start.incumbent.x)
+    return ready(start, GuidedDiving())
 
 
 # ------------------------------------------------------------- each alone finds points
@@ -232,14 +239,18 @@ def optimum(name: str) -> float:
 
 
 #: Each heuristic set up to run often, so that it has every chance to disturb the search.
-HEURISTICS: dict[str, Callable[[Search], PrimalHeuristic]] = {
-    "pump": lambda s: FeasibilityPump(s.problem, s.lp, s.integer_cols),
-    "rens": lambda s: Rens(s.problem, s.integer_cols, s.options, s.deadline,
-                           min_fixed_share=0.0),
-    "rins": lambda s: Rins(s.problem, s.integer_cols, s.options, lambda: s.incumbent.x,
-                           s.deadline, frequency=5),
-    "guided": lambda s: GuidedDiving(s.lp, s.integer_cols, 5, lambda: s.incumbent.x),
+HEURISTICS: dict[str, Callable[[], Heuristic]] = {
+    "pump": FeasibilityPump,
+    "rens": lambda: Rens(RensParameters(min_fixed_share=0.0)),
+    "rins": lambda: Rins(RinsParameters(frequency=5)),
+    "guided": lambda: GuidedDiving(DivingParameters(frequency=5)),
 }
+
+
+def alone(problem: Problem, options: SolveOptions, heuristic: Heuristic) -> Plugins:
+    """The default plugins with ``heuristic`` as the only heuristic."""
+    others = [plugin.name for plugin in default_plugins(problem, options).of(Heuristic)]
+    return default_plugins(problem, options).without(*others).plus(heuristic)
 
 
 @pytest.mark.parametrize("heuristic", sorted(HEURISTICS))
@@ -247,11 +258,11 @@ HEURISTICS: dict[str, Callable[[Search], PrimalHeuristic]] = {
 def test_optimum_unchanged_with_one_heuristic(name: str, heuristic: str) -> None:
     """The heuristic runs (its calls are counted) and the proven optimum stays put."""
     # Without cuts the search has to branch, so a heuristic that needs nodes gets to run.
-    search = Search(mip(name), replace(OPTIONS, cut_rounds=0))
-    plugin = HEURISTICS[heuristic](search)
+    problem, options = mip(name), replace(OPTIONS, cut_rounds=0)
+    plugin = HEURISTICS[heuristic]()
     calls, run = [], plugin.run
     plugin.run = lambda context: calls.append(context.nodes) or run(context)
-    search.heuristics = [plugin]
+    search = Search(problem, options, alone(problem, options, plugin))
     report = search.run()
     assert calls
     assert report.status == "optimal"
@@ -264,7 +275,8 @@ def test_an_interrupt_inside_a_sub_mip_reaches_the_outer_search(monkeypatch) -> 
     outer search to stop on (the sub-search used to take it as its own end, and the outer
     one ran on, in the CLI until its time limit)."""
     search = Search(mip("p0033"), replace(OPTIONS, cut_rounds=0))
-    rins = HEURISTICS["rins"](search)
+    rins = HEURISTICS["rins"]()
+    rins.setup(search.setup)
 
     def interrupted(self, *args, **kwargs):
         raise KeyboardInterrupt

@@ -14,12 +14,14 @@ import scipy.sparse as sp
 import branchwise as bw
 from branchwise.core.problem import Problem
 from branchwise.solver.driver import solve
-from branchwise.solver.heuristics import HeuristicContext, fractional_columns
+from branchwise.solver.heuristics import fractional_columns
 from branchwise.solver.logic_fixing import LogicFixing
 from branchwise.solver.lp import NodeLP
 from branchwise.solver.options import SolveOptions
+from branchwise.solver.plugins import HeuristicContext
 from branchwise.solver.presolve import Presolve
 from branchwise.solver.propagation import ActivityPropagator
+from branchwise.solver.search import Search
 from tests.oracle import oracle_solve
 
 Jobs = list[list[tuple[int, int]]]
@@ -229,6 +231,15 @@ def test_big_m_milps_match_highs_with_and_without_priority(seed):
             assert problem.is_feasible(report.x)
 
 
+def logic_fixing(problem: Problem) -> tuple[LogicFixing, NodeLP, np.ndarray]:
+    """The heuristic set up as a search on ``problem`` sets it up, with that search's node
+    LP and integer columns."""
+    search = Search(problem, SolveOptions())
+    heuristic = LogicFixing()
+    heuristic.setup(search.setup)
+    return heuristic, search.lp, search.integer_cols
+
+
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("named", [True, False])
 def test_logic_fixing_proposes_only_feasible_points(seed, named):
@@ -237,8 +248,7 @@ def test_logic_fixing_proposes_only_feasible_points(seed, named):
     problem = big_m_milp(seed)
     if not named:  # a hand-written model: every binary is a candidate
         problem = replace(problem, logic_columns=np.zeros(0, dtype=np.int64))
-    lp = NodeLP(problem)
-    integer_cols = np.flatnonzero(problem.integrality)
+    heuristic, lp, integer_cols = logic_fixing(problem)
     lp.set_bounds(problem.col_lower, problem.col_upper)
     root = lp.solve()
     if root.status != "optimal":
@@ -246,7 +256,6 @@ def test_logic_fixing_proposes_only_feasible_points(seed, named):
     fractional = fractional_columns(root.x, integer_cols)
     context = HeuristicContext(root.x, fractional, problem.col_lower.copy(),
                                problem.col_upper.copy(), np.inf, 0, 0)
-    heuristic = LogicFixing(problem, lp, integer_cols, deadline=np.inf)
     if not heuristic.should_run(context):
         return
     point = heuristic.run(context)
@@ -269,13 +278,12 @@ def test_logic_fixing_takes_the_side_nearest_the_lp_point():
         m.add(bw.either(x[i] <= -1, x[i] >= 1 + shifts[i]))
     m.minimize(bw.quicksum(abs(x[i] - targets[i]) for i in range(40)))
     problem = m.to_problem()
-    lp = NodeLP(problem)
-    integer_cols = np.flatnonzero(problem.integrality)
+    heuristic, lp, integer_cols = logic_fixing(problem)
     lp.set_bounds(problem.col_lower, problem.col_upper)
     root = lp.solve()
     context = HeuristicContext(root.x, fractional_columns(root.x, integer_cols),
                                problem.col_lower.copy(), problem.col_upper.copy(), np.inf, 0, 0)
-    point = LogicFixing(problem, lp, integer_cols, deadline=np.inf).run(context)
+    point = heuristic.run(context)
     assert point is not None and problem.violation(point)[0] <= 1e-6
     nearest = np.minimum(np.maximum(targets + 1, 0), np.maximum(1 + shifts - targets, 0))
     assert problem.objective_value(point) == pytest.approx(nearest.sum(), abs=1e-6)

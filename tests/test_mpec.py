@@ -27,7 +27,9 @@ from scipy.optimize import minimize
 import branchwise as bw
 from branchwise.core.problem import Problem
 from branchwise.core.tolerances import FEASIBILITY
-from branchwise.solver.heuristics import HeuristicContext
+from branchwise.solver.options import SolveOptions
+from branchwise.solver.plugins import HeuristicContext
+from branchwise.solver.search import Search
 from branchwise.solver.smoothing import ScholtesHeuristic, scholtes_point
 from tests.paths import MPEC
 
@@ -202,9 +204,16 @@ def test_scholtes_heuristic_reports_no_point_when_pairs_cannot_complement():
     assert scholtes_point(problem, np.array([2.0, 2.0]), time_limit=5.0) is None
 
 
+def scholtes(problem: Problem) -> ScholtesHeuristic:
+    """The heuristic set up as a search on ``problem`` sets it up."""
+    heuristic = ScholtesHeuristic()
+    heuristic.setup(Search(problem, SolveOptions()).setup)
+    return heuristic
+
+
 def test_plugin_runs_once_at_the_root_from_a_point_that_is_no_solution():
     problem = load_model("jr1").to_problem()
-    heuristic = ScholtesHeuristic(problem)
+    heuristic = scholtes(problem)
     start = np.array([0.0, 1.0, 1.0])  # z1, z2 and z2 - z1: both members of the pair on
     context = HeuristicContext(start, np.zeros(0, dtype=np.int64), problem.col_lower,
                                problem.col_upper, math.inf, nodes=0, lp_iterations=0)
@@ -215,7 +224,7 @@ def test_plugin_runs_once_at_the_root_from_a_point_that_is_no_solution():
     assert not heuristic.should_run(context)
     at_solution = HeuristicContext(x, context.fractional, context.lower, context.upper,
                                    math.inf, nodes=0, lp_iterations=0)
-    assert not ScholtesHeuristic(problem).should_run(at_solution)
+    assert not scholtes(problem).should_run(at_solution)
 
 
 def test_plugin_fixes_integer_columns_at_their_rounded_values():
@@ -226,7 +235,7 @@ def test_plugin_fixes_integer_columns_at_their_rounded_values():
                       integrality=[False, False, True], sos1=[[0, 1]])
     context = HeuristicContext(np.array([0.5, 0.4, 0.6]), np.array([2]), problem.col_lower,
                                problem.col_upper, math.inf, nodes=0, lp_iterations=0)
-    x = ScholtesHeuristic(problem).run(context)
+    x = scholtes(problem).run(context)
     assert problem.violation(x)[0] <= FEASIBILITY
     assert x[2] == 1.0 and close(problem.objective_value(x), 1.5)
 

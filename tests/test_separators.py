@@ -19,15 +19,26 @@ from branchwise.solver.cut_rows import integer_rounded
 from branchwise.solver.cuts import Cut, CutPool
 from branchwise.solver.knapsack_cover import KnapsackCoverSeparator, lifted_cover
 from branchwise.solver.lp import NodeLP
-from branchwise.solver.mir import MIRSeparator
+from branchwise.solver.mir import MIRParameters, MIRSeparator
+from branchwise.solver.options import SolveOptions
+from branchwise.solver.search import Search
 from tests.paths import MIP
 from tests.random_milp import random_milp
 from tests.test_cuts import assert_keeps, highs_optimum
 
+
+def clique(problem: Problem) -> CliqueSeparator:
+    """The clique separator set up (its conflict graph built) as a search on ``problem``
+    sets it up."""
+    separator = CliqueSeparator()
+    separator.setup(Search(problem, SolveOptions()).setup)
+    return separator
+
+
 SEPARATORS: dict[str, Callable[[Problem], object]] = {
     "knapsack": lambda problem: KnapsackCoverSeparator(),
     "mir": lambda problem: MIRSeparator(),
-    "clique": CliqueSeparator,
+    "clique": clique,
 }
 
 
@@ -143,7 +154,7 @@ def test_mir_along_a_path_of_rows() -> None:
     lp = NodeLP(problem)
     x = lp.solve().x
     np.testing.assert_allclose(x, [3.0, 3.0, 0.6])
-    assert not MIRSeparator(max_aggregations=0).separate(lp, x)
+    assert not MIRSeparator(MIRParameters(max_aggregations=0)).separate(lp, x)
     (cut,) = MIRSeparator().separate(lp, x)
     np.testing.assert_allclose(cut.coefficients, [0.0, 0.0, 1.0])
     np.testing.assert_allclose(cut.rhs, 1.0)
@@ -171,7 +182,7 @@ def test_clique_from_pairwise_conflicts() -> None:
                       integrality=np.ones(3, dtype=bool))
     lp = NodeLP(problem)
     x = lp.solve().x
-    (cut,) = CliqueSeparator(problem).separate(lp, x)
+    (cut,) = clique(problem).separate(lp, x)
     np.testing.assert_allclose(cut.coefficients, [-1, -1, -1])
     assert cut.rhs == -1.0
 

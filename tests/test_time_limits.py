@@ -17,8 +17,10 @@ import branchwise as bw
 from branchwise.core.deadline import Deadline
 from branchwise.io import load_model, read_problem
 from branchwise.solver import SolveOptions, solve
-from branchwise.solver import search as search_module
-from branchwise.solver.heuristics import FractionalDiving, HeuristicContext, fractional_columns
+from branchwise.solver import root as root_module
+from branchwise.solver.heuristics import DivingParameters, FractionalDiving, fractional_columns
+from branchwise.solver.node_selection import BestFirstPlunging, PlungingParameters
+from branchwise.solver.plugins import HeuristicContext, default_plugins
 from branchwise.solver.search import Search
 from branchwise.solver.tree import Node, NodeQueue
 from tests.paths import DATA
@@ -112,8 +114,8 @@ def test_root_bound_is_reported_when_the_clock_stops_the_root(tmp_path: Path,
     """The clock stops the search right after the root LP (as slow root heuristics did
     in the cvxpy MIQP): the bound is that LP's, not -inf."""
     problem = read_problem(knapsack(tmp_path, 60))
-    expire = lambda self, x: setattr(self, "deadline", 0.0)  # noqa: E731
-    monkeypatch.setattr(Search, "_root_heuristics", expire)
+    expire = lambda search, x: setattr(search, "deadline", 0.0)  # noqa: E731
+    monkeypatch.setattr(root_module, "_root_heuristics", expire)
     report = solve(problem, SolveOptions(presolve=False))
     assert report.status == "time_limit"
     assert report.bound == pytest.approx(report.stats["root_bound_before_cuts"])
@@ -126,7 +128,8 @@ def test_diving_stops_at_an_expired_deadline(tmp_path: Path) -> None:
     result = search.lp.solve()
     fractional = fractional_columns(result.x, search.integer_cols)
     assert fractional.size
-    diving = FractionalDiving(search.lp, search.integer_cols, frequency=1)
+    diving = FractionalDiving(DivingParameters(frequency=1))
+    diving.setup(search.setup)
     context = HeuristicContext(result.x, fractional, search.root_lower, search.root_upper,
                                math.inf, 0, 0, Deadline(0.0))
     assert diving.run(context) is None
@@ -154,12 +157,14 @@ def test_queue_drops_bases_in_one_walk_per_crossing(monkeypatch) -> None:
     assert walks == [11]
 
 
-def test_search_with_bases_dropped_matches_highs(tmp_path: Path, monkeypatch) -> None:
+def test_search_with_bases_dropped_matches_highs(tmp_path: Path) -> None:
     """The open-nodes reproducer at a small size, with the basis limit low enough that
     most queued nodes start cold: the optimum is still HiGHS's."""
-    monkeypatch.setattr(search_module, "_MAX_NODES_WITH_BASIS", 20)
     path = knapsack(tmp_path, 30)
-    report = solve(read_problem(path), SolveOptions(time_limit=60, gap=1e-9))
+    problem, options = read_problem(path), SolveOptions(time_limit=60, gap=1e-9)
+    few_bases = BestFirstPlunging(PlungingParameters(max_nodes_with_basis=20))
+    plugins = default_plugins(problem, options).without("plunging").plus(few_bases)
+    report = Search(problem, options, plugins).run()
     assert report.status == "optimal"
     assert report.nodes > 40  # enough branching to pass the limit
     assert report.objective == pytest.approx(highs_optimum(path), abs=1e-6)
