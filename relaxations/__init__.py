@@ -4,7 +4,7 @@
 formulation each construct gets; :mod:`.bounds` proves the bounds every big-M comes from.
 """
 
-from branchwise.relaxations.bounds import UnboundedExpressionError
+from branchwise.relaxations.analysis.bounds import UnboundedExpressionError
 from branchwise.relaxations.chain import Reformulation, reformulate
 from branchwise.relaxations.choice import REFORMULATIONS
 

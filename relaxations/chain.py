@@ -21,24 +21,24 @@ from branchwise.core.passes import Chain, Pass, invert_in_reverse
 from branchwise.core.problem import Problem
 from branchwise.declarations import Semicontinuous, SOSSet
 from branchwise.functions import Abs, IfThenElse, Max, Min, Piecewise, Steps
-from branchwise.relaxations.bounds import LPSolver, model_bounds
+from branchwise.relaxations.analysis.bounds import LPSolver, model_bounds
+from branchwise.relaxations.analysis.convexity import analyse
+from branchwise.relaxations.analysis.decision_tree import DecisionTree, group_decision_trees
+from branchwise.relaxations.analysis.requirement import Requirement, requirements
 from branchwise.relaxations.choice import Options
-from branchwise.relaxations.complementarity import ComplementarityPass
-from branchwise.relaxations.conditional import IfThenElsePass
-from branchwise.relaxations.convexity import analyse
-from branchwise.relaxations.decision_tree import DecisionTree, group_decision_trees
-from branchwise.relaxations.epigraph_equality import EpigraphEqualities
-from branchwise.relaxations.hull import HullPass
-from branchwise.relaxations.indicator import IndicatorPass
-from branchwise.relaxations.linearize import LinearizePass
 from branchwise.relaxations.lowering import Lowering, Solution
-from branchwise.relaxations.piecewise import PiecewisePass
-from branchwise.relaxations.requirement import Requirement, requirements
-from branchwise.relaxations.semicontinuous import SemicontinuousPass
-from branchwise.relaxations.sos import SOSPass
-from branchwise.relaxations.steps import StepsPass
+from branchwise.relaxations.passes.complementarity import ComplementarityPass
+from branchwise.relaxations.passes.conditional import IfThenElsePass
+from branchwise.relaxations.passes.epigraph_equality import EpigraphEqualities
+from branchwise.relaxations.passes.hull import HullPass
+from branchwise.relaxations.passes.indicator import IndicatorPass
+from branchwise.relaxations.passes.linearize import LinearizePass
+from branchwise.relaxations.passes.piecewise import PiecewisePass
+from branchwise.relaxations.passes.semicontinuous import SemicontinuousPass
+from branchwise.relaxations.passes.sos import SOSPass
+from branchwise.relaxations.passes.steps import StepsPass
+from branchwise.relaxations.passes.tree_formulation import DecisionTreePass
 from branchwise.relaxations.target import Target
-from branchwise.relaxations.tree_formulation import DecisionTreePass
 
 if TYPE_CHECKING:
     from branchwise.model import Model

@@ -21,7 +21,7 @@ from branchwise.expr import Constraint, LinExpr, Rows, indexed_names, scalar_ter
 from branchwise.functions import Definition
 from branchwise.nonlinear.expr import NlExpr
 from branchwise.nonlinear.rows import nonlinear_rows, smooth_function
-from branchwise.relaxations.bounds import Bounds
+from branchwise.relaxations.analysis.bounds import Bounds
 from branchwise.relaxations.choice import Options
 from branchwise.relaxations.growing import GrowingArray
 

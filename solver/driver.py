@@ -14,11 +14,11 @@ from branchwise.core.passes import Chain, Pass
 from branchwise.core.problem import Problem
 from branchwise.core.smooth import NONCONVEX_ADVICE, NonconvexError
 from branchwise.core.tolerances import FEASIBILITY
-from branchwise.solver.binary_products import LinearizeBinaryObjective
-from branchwise.solver.epigraph import ObjectiveAsRow
-from branchwise.solver.merge_rows import MergeRowBlocks
 from branchwise.solver.options import SolveOptions
-from branchwise.solver.presolve import HighsPresolve
+from branchwise.solver.presolve.binary_products import LinearizeBinaryObjective
+from branchwise.solver.presolve.highs_presolve import HighsPresolve
+from branchwise.solver.presolve.merge_rows import MergeRowBlocks
+from branchwise.solver.presolve.objective_row import ObjectiveAsRow
 from branchwise.solver.result import SolveReport
 from branchwise.solver.search import Search
 

@@ -13,14 +13,14 @@ from collections.abc import Callable
 import numpy as np
 
 from branchwise.core.problem import Problem
-from branchwise.solver.branching import violated_row_column
-from branchwise.solver.incumbent import Incumbent
+from branchwise.solver.branch.reliability import violated_row_column
+from branchwise.solver.branch.sos import most_violated_sos, sos_children
 from branchwise.solver.log import SearchLog
-from branchwise.solver.lp import NodeLP
-from branchwise.solver.lp_nlp import IntegralAttempts, NonlinearSide, Verdict
 from branchwise.solver.plugins import Result
-from branchwise.solver.sos import most_violated_sos, sos_children
-from branchwise.solver.tree import Node, column_children
+from branchwise.solver.relax.lp import NodeLP
+from branchwise.solver.relax.lp_nlp import IntegralAttempts, NonlinearSide, Verdict
+from branchwise.solver.tree.incumbent import Incumbent
+from branchwise.solver.tree.nodes import Node, column_children
 
 #: A node's two children, the one to plunge into first.
 Children = tuple[Node, Node]

@@ -25,10 +25,10 @@ from branchwise.core.problem import Problem
 from branchwise.solver.options import SolveOptions
 
 if TYPE_CHECKING:
-    from branchwise.solver.incumbent import Incumbent
-    from branchwise.solver.lp import NodeLP
-    from branchwise.solver.pseudocosts import Pseudocosts
-    from branchwise.solver.tree import Node
+    from branchwise.solver.branch.pseudocosts import Pseudocosts
+    from branchwise.solver.relax.lp import NodeLP
+    from branchwise.solver.tree.incumbent import Incumbent
+    from branchwise.solver.tree.nodes import Node
 
 
 class Result(enum.Enum):
@@ -324,20 +324,20 @@ class Plugins:
 def default_plugins(problem: Problem, options: SolveOptions) -> Plugins:
     """The plugins a search runs unless told otherwise: the Scholtes heuristic only for
     SOS1 sets in a nonlinear or quadratic relaxation, the feasibility pump when asked."""
-    from branchwise.solver.branching import ReliabilityBranching
-    from branchwise.solver.clique import CliqueSeparator
-    from branchwise.solver.cuts import GomorySeparator
-    from branchwise.solver.feasibility_pump import FeasibilityPump
-    from branchwise.solver.guided_diving import GuidedDiving
-    from branchwise.solver.heuristics import FractionalDiving, SimpleRounding
-    from branchwise.solver.knapsack_cover import KnapsackCoverSeparator
-    from branchwise.solver.logic_fixing import LogicFixing
-    from branchwise.solver.mir import MIRSeparator
-    from branchwise.solver.node_selection import BestFirstPlunging
-    from branchwise.solver.propagation import ActivityPropagation, ReducedCostFixing
-    from branchwise.solver.rens import Rens
-    from branchwise.solver.rins import Rins
-    from branchwise.solver.smoothing import ScholtesHeuristic
+    from branchwise.solver.branch.reliability import ReliabilityBranching
+    from branchwise.solver.heur.feasibility_pump import FeasibilityPump
+    from branchwise.solver.heur.guided_diving import GuidedDiving
+    from branchwise.solver.heur.heuristics import FractionalDiving, SimpleRounding
+    from branchwise.solver.heur.logic_fixing import LogicFixing
+    from branchwise.solver.heur.rens import Rens
+    from branchwise.solver.heur.rins import Rins
+    from branchwise.solver.heur.smoothing import ScholtesHeuristic
+    from branchwise.solver.prop.propagation import ActivityPropagation, ReducedCostFixing
+    from branchwise.solver.sepa.clique import CliqueSeparator
+    from branchwise.solver.sepa.cuts import GomorySeparator
+    from branchwise.solver.sepa.knapsack_cover import KnapsackCoverSeparator
+    from branchwise.solver.sepa.mir import MIRSeparator
+    from branchwise.solver.tree.node_selection import BestFirstPlunging
 
     plugins = [
         SimpleRounding(), LogicFixing(), FractionalDiving(), Rens(), GuidedDiving(), Rins(),

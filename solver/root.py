@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from branchwise.solver.cuts import CutPool, separate_rounds
-from branchwise.solver.heuristics import fractional_columns
-from branchwise.solver.lp import LPSolution
+from branchwise.solver.heur.heuristics import fractional_columns
+from branchwise.solver.relax.lp import LPSolution
 from branchwise.solver.result import StopSearch
-from branchwise.solver.tree import Node
+from branchwise.solver.sepa.cuts import CutPool, separate_rounds
+from branchwise.solver.tree.nodes import Node
 
 if TYPE_CHECKING:
     from branchwise.solver.search import Search

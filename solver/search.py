@@ -13,13 +13,10 @@ import time
 import numpy as np
 
 from branchwise.core.problem import Problem
-from branchwise.solver.cut_rows import integer_rounded
-from branchwise.solver.heuristics import fractional_columns
-from branchwise.solver.incumbent import Incumbent
+from branchwise.solver.branch.pseudocosts import Pseudocosts
+from branchwise.solver.heur.heuristics import fractional_columns
 from branchwise.solver.integral import IntegralPoints, Unresolved
 from branchwise.solver.log import SearchLog
-from branchwise.solver.lp import LPSolution, NodeLP
-from branchwise.solver.lp_nlp import IntegralAttempts, NonlinearSide
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.plugins import (
     BranchingContext,
@@ -32,14 +29,17 @@ from branchwise.solver.plugins import (
     Timing,
     default_plugins,
 )
-from branchwise.solver.pseudocosts import Pseudocosts
-from branchwise.solver.relaxation import Relaxation
+from branchwise.solver.relax.lp import LPSolution, NodeLP
+from branchwise.solver.relax.lp_nlp import IntegralAttempts, NonlinearSide
+from branchwise.solver.relax.node_relaxation import Relaxation
 from branchwise.solver.report import build_report, log_progress
 from branchwise.solver.result import SolveReport, StopSearch
 from branchwise.solver.root import solve_root
+from branchwise.solver.sepa.cut_rows import integer_rounded
 from branchwise.solver.stats import SearchStats
 from branchwise.solver.timers import Timers
-from branchwise.solver.tree import BoundChange, Node, column_children, record_changes
+from branchwise.solver.tree.incumbent import Incumbent
+from branchwise.solver.tree.nodes import BoundChange, Node, column_children, record_changes
 from branchwise.solver.walks import PluginWalks
 
 

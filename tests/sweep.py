@@ -13,7 +13,7 @@ of a 1e6 capacity), again at each of :data:`ORACLE_INTEGRALITY` in turn until it
 point verifies. Starting tight is no remedy: at 1e-9 HiGHS misses optima it finds at 1e-6.
 
 ``python -m tests.sweep 0 3000`` runs seeds 0-2999 and prints the counts and every seed
-that did not agree; ``pytest -m slow tests/test_sweep.py`` runs the sweep as a test.
+that did not agree; ``pytest -m slow tests/end_to_end/test_sweep.py`` runs the sweep as a test.
 """
 
 from __future__ import annotations

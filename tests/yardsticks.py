@@ -1,6 +1,6 @@
 """Two small models written twice, as a user writes them with branchwise logic and as an
 expert writes them by hand as a MILP: the yardsticks of the logic compiler's size and
-root bound (tests/test_logic_formulations.py).
+root bound (tests/relaxations/test_logic_formulations.py).
 
 * Purchasing: 10 weeks, order ``q_t`` with inventory balance and holding cost; the order
   cost is a ``@bw.program`` rule (nothing when ``q <= 0``, else a set-up of 50 plus an

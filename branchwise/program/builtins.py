@@ -168,7 +168,7 @@ def _lookup(table: Any, key: Any, rest: tuple, lineno: int) -> Any:
 def _integer_range(key: Any, lineno: int) -> tuple[int, int]:
     """The least and greatest value of an integer-valued scalar expression, from the
     model's proven bounds (derived columns such as ``min(i, 3)`` included)."""
-    from branchwise.relaxations.bounds import model_bounds
+    from branchwise.relaxations.analysis.bounds import model_bounds
 
     if not isinstance(key, LinExpr) or key.shape != ():
         raise ProgramError(lineno, "an index must be a single integer expression")

@@ -3,7 +3,7 @@
 Data: processing times ``P``, weights ``W`` and release dates ``R`` below. Two jobs may
 not overlap, so each pair needs ``end_i <= start_j`` *or* ``end_j <= start_i``: a
 disjunction, which no single linear constraint expresses. The optimum is checked against
-all 120 job orders, each scheduled as early as possible (tests/test_logic_models.py).
+all 120 job orders, each scheduled as early as possible (tests/end_to_end/test_logic_models.py).
 """
 
 import branchwise as bw

@@ -2,7 +2,7 @@
 
 ``shipping`` is written with ``bw.if_then_else`` so it runs unchanged on plain floats
 (``shipping(3.0) == 9.0``) and on variables. The optimum is 4.6 at w = 1 (checked by brute
-force in tests/test_logic_examples.py).
+force in tests/end_to_end/test_logic_examples.py).
 """
 
 import branchwise as bw

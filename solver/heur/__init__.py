@@ -1,0 +1,3 @@
+"""Primal heuristics: rounding and diving, guided diving, logic fixing, the feasibility pump, RENS
+and RINS sub-MIPs, Scholtes' regularisation.
+"""

@@ -1,0 +1,1 @@
+"""Propagators: bounds from row activities and from reduced costs."""

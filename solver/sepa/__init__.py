@@ -1,0 +1,3 @@
+"""Separators: Gomory, mixed-integer rounding, knapsack cover and clique cuts, and the pool they
+feed.
+"""

@@ -1,0 +1,1 @@
+"""Tests of what the rooms share: the pass and chain shape."""

@@ -1,0 +1,1 @@
+"""Whole solves against independent oracles: MIPLIB, MINLPLib, MPECs, random sweeps, the README."""

@@ -1,0 +1,1 @@
+"""Tests of problem files in and out, and of the cvxpy adapter."""

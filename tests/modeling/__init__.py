@@ -1,0 +1,1 @@
+"""Tests of the modeling layer: expressions, models, conditions, the command line."""

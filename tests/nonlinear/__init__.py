@@ -1,0 +1,1 @@
+"""Tests of nonlinear expressions: values, derivatives, intervals, curvature."""

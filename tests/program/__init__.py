@@ -1,0 +1,1 @@
+"""Tests of @bw.program: the transform, its errors, the Python it accepts."""

@@ -1,0 +1,1 @@
+"""Tests of the reductions: proven bounds, each construct's rows, brute-force agreement."""
