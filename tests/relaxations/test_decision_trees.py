@@ -19,9 +19,9 @@ from tests import yardsticks
 from tests.relaxations.test_logic_brute_force import (
     assert_agrees,
     brute_force,
-    build,
     conditions,
     expressions,
+    solve,
 )
 from tests.relaxations.test_logic_formulations import _root_bound
 
@@ -92,37 +92,14 @@ def models(draw) -> tuple:
     return objective, requirements, coefs, draw(st.booleans())
 
 
-def solve(objective, requirements, coefs, maximize, mode):
-    """The model's optimum (None if infeasible) and whether it verified; every node
-    built once, so shared nodes are shared columns and conditions."""
-    m = bw.Model()
-    v = {"n1": m.integer("n1", -2, 2), "n2": m.integer("n2", -2, 2), "b": m.binary("b"),
-         "y": m.continuous("y", -2, 2)}
-    memo: dict = {}
-    for r in requirements:
-        cond = build(r, v, memo)
-        if isinstance(cond, bool):
-            if not cond:
-                return None, True
-            continue
-        m.add(cond)
-    expr = (build(objective, v, memo) + coefs[0] * v["n1"] + coefs[1] * v["n2"]
-            + coefs[2] * v["y"] + coefs[3] * v["b"])
-    (m.maximize if maximize else m.minimize)(expr)
-    res = m.solve(reformulation=mode, time_limit=60)
-    if res.status == "infeasible":
-        return None, True
-    assert res.status == "optimal", res
-    return res.objective, res.verified
-
-
 @settings(max_examples=80, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(models(), st.sampled_from(["auto", "bigm", "hull", "sos"]))
 def test_nested_if_then_else_optimum_equals_brute_force(model, mode):
     objective, requirements, coefs, maximize = model
     expected = brute_force(objective, requirements, coefs, maximize)
-    assert_agrees(expected, *solve(objective, requirements, coefs, maximize, mode))
+    assert_agrees(expected, *solve(objective, requirements, coefs, maximize, mode,
+                                   share_nodes=True))
 
 
 def test_purchasing_rule_is_as_small_and_tight_as_the_hand_model():

@@ -231,18 +231,22 @@ def brute_force(objective: tuple, requirements: list, coefs: tuple, maximize: bo
     return float(value[feasible].max() if maximize else value[feasible].min())
 
 
-def solve(objective, requirements, coefs, maximize, mode):
+def solve(objective, requirements, coefs, maximize, mode, share_nodes=False):
+    """The model's optimum (None if infeasible) and whether it verified; with
+    ``share_nodes`` every node is built once, so shared nodes are shared columns and
+    conditions."""
     m = bw.Model()
     v = {"n1": m.integer("n1", -2, 2), "n2": m.integer("n2", -2, 2), "b": m.binary("b"),
          "y": m.continuous("y", -2, 2)}
+    memo = {} if share_nodes else None
     for r in requirements:
-        cond = build(r, v)
+        cond = build(r, v, memo)
         if isinstance(cond, bool):
             if not cond:
                 return None, True
             continue
         m.add(cond)
-    expr = (build(objective, v) + coefs[0] * v["n1"] + coefs[1] * v["n2"]
+    expr = (build(objective, v, memo) + coefs[0] * v["n1"] + coefs[1] * v["n2"]
             + coefs[2] * v["y"] + coefs[3] * v["b"])
     (m.maximize if maximize else m.minimize)(expr)
     res = m.solve(reformulation=mode, time_limit=60)
