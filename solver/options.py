@@ -112,8 +112,8 @@ def option_names() -> frozenset[str]:
 
 
 def options_from(settings: dict[str, object]) -> SolveOptions:
-    """Options from ``{name: value}`` (``Model.solve``'s keywords, ``--option`` on the
-    command line); a name that is not an option is refused in one line that lists them."""
+    """Options from ``{name: value}`` (``Model.solve``'s keywords); a name that is not an
+    option is refused in one line that lists them."""
     unknown = sorted(set(settings) - option_names())
     if unknown:
         raise TypeError(f"unknown solve option {unknown[0]!r}; the options are "
@@ -122,15 +122,17 @@ def options_from(settings: dict[str, object]) -> SolveOptions:
 
 
 def parse_setting(text: str) -> tuple[str, object]:
-    """``"name=value"`` as the option's name and its value converted to the option's type
-    (``true``/``false`` for switches, ``none`` for an absent limit)."""
+    """``"name=value"`` (``--option`` on the command line) as the option's name and its
+    value converted to the option's type (``true``/``false`` for switches, ``none`` for an
+    absent limit); the callback ``on_node`` has no text form."""
     name, equals, raw = text.partition("=")
     name = name.strip().replace("-", "_")
-    if not equals or name not in option_names() or name == "on_node":
+    settable = option_names() - {"on_node"}
+    if not equals or name not in settable:
         raise ValueError(f"{text!r} is not NAME=VALUE for a solve option (the options are "
-                         f"{', '.join(sorted(option_names() - {'on_node'}))})")
-    kinds = typing.get_args(typing.get_type_hints(SolveOptions)[name]) or (
-        typing.get_type_hints(SolveOptions)[name],)
+                         f"{', '.join(sorted(settable))})")
+    hint = typing.get_type_hints(SolveOptions)[name]
+    kinds = typing.get_args(hint) or (hint,)
     value = raw.strip()
     if value.lower() == "none" and type(None) in kinds:
         return name, None

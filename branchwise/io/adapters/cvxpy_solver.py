@@ -59,8 +59,9 @@ _CVXPY_OWN = frozenset({"use_quad_obj"})
 class CvxpySolver(ConicSolver):
     """branchwise's branch-and-bound behind cvxpy's solver interface (MIP-capable).
 
-    Options are keywords of ``prob.solve``: ``time_limit`` (s), ``gap`` (relative),
-    ``node_limit``, ``threads``; ``verbose=True`` prints the search log.
+    Options are keywords of ``prob.solve``: every ``Model.solve`` option (``time_limit``
+    in s, ``gap``, ``node_limit``, ``threads``, ``reformulation``, ``cut_rounds``, ...);
+    ``verbose=True`` prints the search log.
     ``prob.solver_stats`` has the solve and setup times, nodes as ``num_iters``, and the
     ``bw.Result`` (bound, gap, verified; ``.report.reason``) as ``extra_stats``. A solve without
     a verified solution that is not proven infeasible or unbounded raises
