@@ -16,43 +16,18 @@ import numpy as np
 
 import branchwise as bw
 
-# The purchasing rule and its prices are the logic benchmark's lot-sizing family's.
-from benchmarks.logic_scale.lotsizing import HOLDING, MAX_ORDER, SETUP, TIERS, order_cost
+# The purchasing models are the logic benchmark's lot-sizing family's, over these 10 weeks.
+from benchmarks.logic_scale import lotsizing
 
-WEEKS = 10
 DEMAND = [60, 120, 0, 310, 80, 40, 200, 90, 0, 150]
 
 
 def purchasing_program() -> bw.Model:
-    m = bw.Model("purchasing")
-    q = m.continuous("q", 0, MAX_ORDER, shape=WEEKS)
-    stock = m.continuous("stock", 0, sum(DEMAND), shape=WEEKS)
-    for t in range(WEEKS):
-        before = stock[t - 1] if t else 0.0
-        m.add(before + q[t] - DEMAND[t] == stock[t])
-    m.minimize(sum(order_cost(q[t]) for t in range(WEEKS)) + HOLDING * stock.sum())
-    return m
+    return lotsizing.user_model("purchasing", DEMAND)
 
 
 def purchasing_hand() -> bw.Model:
-    m = bw.Model("purchasing_hand")
-    q = m.continuous("q", 0, MAX_ORDER, shape=WEEKS)
-    stock = m.continuous("stock", 0, sum(DEMAND), shape=WEEKS)
-    z = m.binary("z", shape=(WEEKS, len(TIERS)))
-    part = m.continuous("part", 0, MAX_ORDER, shape=(WEEKS, len(TIERS)))
-    cost = 0.0
-    for t in range(WEEKS):
-        before = stock[t - 1] if t else 0.0
-        m.add(before + q[t] - DEMAND[t] == stock[t])
-        m.add(q[t] == part[t].sum())
-        m.add(z[t].sum() <= 1)
-        for k, (lo, hi, price) in enumerate(TIERS):
-            if lo > 0:
-                m.add(part[t, k] >= lo * z[t, k])
-            m.add(part[t, k] <= hi * z[t, k])
-            cost = cost + SETUP * z[t, k] + price * part[t, k]
-    m.minimize(cost + HOLDING * stock.sum())
-    return m
+    return lotsizing.hand_model("purchasing_hand", DEMAND)
 
 
 def _ft06() -> tuple[list[list[int]], list[list[int]]]:
