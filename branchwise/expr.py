@@ -631,11 +631,24 @@ def scalar_terms(expr: LinExpr) -> tuple[np.ndarray, np.ndarray]:
     coefficients, in plain numpy: reductions ask this of every row they build, and a scipy
     matrix per row costs tens of microseconds."""
     indices, data = expr.rows.indices, expr.rows.data
-    if indices.size > 1 and not np.all(indices[1:] > indices[:-1]):
+    if indices.size <= FEW_TERMS:  # the rows of logic: plain Python beats numpy's setup
+        summed: dict[int, float] = {}
+        for j, a in zip(indices.tolist(), data.tolist(), strict=True):
+            summed[j] = summed.get(j, 0.0) + a
+        cols = sorted(j for j, a in summed.items() if a != 0.0)
+        return (np.array(cols, dtype=indices.dtype),
+                np.array([summed[j] for j in cols], dtype=float))
+    if not np.all(indices[1:] > indices[:-1]):
         indices, where = np.unique(indices, return_inverse=True)
         data = np.bincount(where, weights=data, minlength=indices.size)
     keep = data != 0
     return indices[keep], data[keep]
+
+
+#: Up to this many terms, the per-row helpers compute in plain Python: numpy's setup costs
+#: more than the arithmetic, and below 8 terms numpy sums sequentially too, so the results
+#: are the same to the bit.
+FEW_TERMS = 7
 
 
 def integral_terms(expr: LinExpr, integral: np.ndarray) -> bool:

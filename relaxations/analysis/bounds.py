@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from branchwise.core.deadline import NO_DEADLINE, Deadline, TimeLimitReached
 from branchwise.core.tolerances import BOUND_PROGRESS, INTEGRALITY, round_off_slack
-from branchwise.expr import Constraint, LinExpr, Rows, scalar_terms
+from branchwise.expr import FEW_TERMS, Constraint, LinExpr, Rows, scalar_terms
 from branchwise.functions import Definition
 from branchwise.logic import required_comparisons
 from branchwise.relaxations.growing import GrowingArray
@@ -94,8 +94,15 @@ class Bounds:
     def interval(self, expr: LinExpr) -> tuple[float, float]:
         """Interval of a scalar affine expression over the column bounds."""
         cols, a = scalar_terms(expr)
-        low, high = self.lower[cols], self.upper[cols]
         const = float(expr.const[0])
+        if cols.size <= FEW_TERMS:
+            lower, upper = self.lower, self.upper
+            lo = hi = 0.0
+            for j, aj in zip(cols.tolist(), a.tolist(), strict=True):
+                least, most = aj * float(lower[j]), aj * float(upper[j])
+                lo, hi = (lo + least, hi + most) if aj > 0 else (lo + most, hi + least)
+            return lo + const, hi + const
+        low, high = self.lower[cols], self.upper[cols]
         lo = float(np.sum(np.where(a > 0, a * low, a * high))) + const
         hi = float(np.sum(np.where(a > 0, a * high, a * low))) + const
         return lo, hi
