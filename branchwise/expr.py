@@ -722,6 +722,8 @@ def require_finite(numbers: np.ndarray) -> None:
     refuses it); ±inf is meaningful only as a variable's bound (``m.continuous("x", 0,
     np.inf)``), which is where it belongs.
     """
+    if np.isfinite(numbers).all():  # the common case, before searching for the culprit
+        return
     bad = np.flatnonzero(~np.isfinite(numbers))
     if bad.size:
         at = None if np.size(numbers) == 1 else np.unravel_index(bad[0], np.shape(numbers))

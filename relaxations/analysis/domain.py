@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from branchwise.core.tolerances import round_off_slack
-from branchwise.expr import LinExpr
+from branchwise.expr import LinExpr, scalar_terms
 from branchwise.relaxations.analysis.bounds import Bounds
 from branchwise.relaxations.target import column as column_of
 
@@ -22,12 +22,10 @@ Terms = tuple[list[int], list[float], float]
 
 
 def terms(e: LinExpr) -> Terms:
-    """Columns, coefficients (duplicates summed, zeros dropped) and constant of ``e``."""
-    summed: dict[int, float] = {}
-    for j, a in zip(e.rows.indices.tolist(), e.rows.data.tolist(), strict=True):
-        summed[j] = summed.get(j, 0.0) + a
-    cols = [j for j, a in summed.items() if a != 0.0]
-    return cols, [summed[j] for j in cols], float(e.const[0])
+    """Columns, coefficients (duplicates summed, zeros dropped) and constant of ``e``, as
+    plain Python numbers for the scalar loops below."""
+    cols, coefs = scalar_terms(e)
+    return cols.tolist(), coefs.tolist(), float(e.const[0])
 
 
 class Domain:
