@@ -330,8 +330,11 @@ class Model:
                            deadline=deadline)
 
     def to_problem(self, reformulation: str = "auto", native_sos: bool = True) -> Problem:
-        """The model as canonical arrays, logic reformulated (see :meth:`reformulate`)."""
-        return self.reformulate(reformulation, native_sos).problem
+        """The model as canonical arrays, logic reformulated (see :meth:`reformulate`),
+        without the columns the reformulation only fixes (a written file needs none of
+        them; :meth:`solve` keeps them to map its solution back)."""
+        ref = self.reformulate(reformulation, native_sos)
+        return ref.problem.without_idle_columns(ref.retired)
 
     def objective_arrays(self, n: int) -> tuple[np.ndarray, float, sp.csr_matrix | None]:
         """Dense ``c`` over ``n`` columns, the offset, and symmetric ``Q`` (or None) with

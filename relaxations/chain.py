@@ -11,7 +11,7 @@ of the type (the indicator pass they refine). Inverses run in reverse order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -71,6 +71,8 @@ class LowerLogic(Pass):
         self.table = {key: [made[kind] for kind in kinds] for key, kinds in LOWERINGS.items()}
         #: The name of the epigraph row (and column) of a nonlinear objective, else None.
         self.objective_row: str | None = None
+        #: The columns the last problem fixes because ``invert`` recomputes them.
+        self.retired = np.zeros(0, dtype=np.int64)
 
     def apply(self, model: Model) -> tuple[Problem, list[tuple[Lowering, Any]]]:
         """The problem and (lowering, inverse) per construct; raises
@@ -92,6 +94,7 @@ class LowerLogic(Pass):
             lowering = self._lowering(item, target)
             records.append((lowering, lowering.apply(item, target)))
         self.objective_row = target.objective_row
+        self.retired = np.array(sorted(target.retired), dtype=np.int64)
         return target.problem(), records
 
     def invert(self, records: list[tuple[Lowering, Any]], solution: Solution) -> Solution:
@@ -117,6 +120,9 @@ class Reformulation:
     n_model_columns: int
     #: The name of the epigraph row (and column) of a nonlinear objective, else None.
     objective_row: str | None = None
+    #: Columns fixed because the way back recomputes them (see
+    #: :meth:`Problem.without_idle_columns`).
+    retired: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def invert(self, x: np.ndarray) -> tuple[np.ndarray, dict]:
         """The model's column values and the witness (branch taken per reified node)."""
@@ -135,4 +141,5 @@ def reformulate(model: Model, mode: str = "auto", native_sos: bool = True,
     lower = LowerLogic(mode, native_sos, obbt, lp, deadline)
     chain = Chain([lower, EpigraphEqualities()])
     problem, inverse = chain.apply(model)
-    return Reformulation(problem, chain, inverse, model.n_vars, lower.objective_row)
+    return Reformulation(problem, chain, inverse, model.n_vars, lower.objective_row,
+                         lower.retired)

@@ -39,10 +39,15 @@ class Target:
         self.options = options
         self.relaxed = relaxed
         lower, upper, integer = model.column_bounds()
+        #: Columns fixed at 0 whose values the way back recomputes (unused definitions,
+        #: columns moved into the objective): a written problem can leave them out.
+        self.retired: set[int] = set()
         for d in model.definitions:  # proven bounds where used, fixed at 0 where not
             lower[d.column] = upper[d.column] = 0.0
+            self.retired.add(d.column)
         for d in used:
             lower[d.column], upper[d.column] = bounds.lower[d.column], bounds.upper[d.column]
+            self.retired.discard(d.column)
         self._lower, self._upper, self._integer = [lower], [upper], [integer]
         self._integral = GrowingArray(model.integral_columns())
         self.names = list(bounds.names)
@@ -148,6 +153,7 @@ class Target:
         fixed at 0; its value is recomputed from its definition when mapped back."""
         self._lower[0][j] = self._upper[0][j] = 0.0
         self._objective_moves.append((j, expr))
+        self.retired.add(j)
 
     def add_sos(self, kind: str, members: list[int]) -> None:
         (self.sos1 if kind == "sos1" else self.sos2).append(np.asarray(members, np.int64))

@@ -220,6 +220,38 @@ class Problem:
             parts += [block.names[i] for i in np.flatnonzero(~(upper_ok & lower_ok))]
         return parts
 
+    def without_idle_columns(self, candidates: np.ndarray) -> Problem:
+        """The problem without those ``candidates`` that are fixed and read by nothing (no
+        row, no ``Q`` entry, no SOS set), their fixed value's cost moved to the offset.
+
+        Meant for writing a problem out: the columns a reformulation fixes because it
+        recomputes their values on the way back (unused definitions, decision-tree nodes)
+        only clutter a file. A problem with nonlinear rows is returned as it is (their
+        functions are built over every column)."""
+        idle = np.zeros(self.n_cols, dtype=bool)
+        idle[np.asarray(candidates, dtype=np.int64)] = True
+        idle &= (self.col_lower == self.col_upper) & (np.diff(self.A.tocsc().indptr) == 0)
+        if self.Q is not None:
+            touched = sp.coo_matrix(self.Q)
+            idle[touched.row] = idle[touched.col] = False
+        for members in (*self.sos1, *self.sos2):
+            idle[members] = False
+        if self.nonlinear or not idle.any():
+            return self
+        keep = np.flatnonzero(~idle)
+        renumber = np.full(self.n_cols, -1, dtype=np.int64)
+        renumber[keep] = np.arange(keep.size)
+        logic = renumber[self.logic_columns]
+        return Problem(
+            c=self.c[keep], A=self.A[:, keep], row_lower=self.row_lower,
+            row_upper=self.row_upper, col_lower=self.col_lower[keep],
+            col_upper=self.col_upper[keep], integrality=self.integrality[keep],
+            objective_offset=self.objective_offset + float(self.c[idle] @ self.col_lower[idle]),
+            Q=None if self.Q is None else self.Q[keep][:, keep], maximize=self.maximize,
+            sos1=[renumber[m] for m in self.sos1], sos2=[renumber[m] for m in self.sos2],
+            col_names=[self.col_names[j] for j in keep.tolist()],
+            row_names=list(self.row_names), name=self.name, logic_columns=logic[logic >= 0])
+
     def is_feasible(self, x: np.ndarray, tol: float = FEASIBILITY) -> bool:
         """True when ``x`` satisfies rows, bounds and integrality within ``tol``."""
         return self.violation(x)[0] <= tol

@@ -62,6 +62,36 @@ def test_pyomo_gdp_model_has_the_hand_models_optimum(small: tuple[str, str, floa
     assert _close(answer.objective, hand), (family, answer.objective, hand)
 
 
+#: Families whose compiled model misses the issue's bar at the small size, and why.
+KNOWN_WEAKER = {
+    "facility": "the export's root LP (2255.5) is below the hand model's (2381.6): the "
+                "capacity tiers are not yet compiled as tightly as one binary per tier",
+}
+
+
+@pytest.mark.parametrize("family", cases.FAMILIES)
+def test_compiled_model_is_as_tight_and_as_small_as_the_hand_model(
+        family: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """On the small size: branchwise's export (the file HiGHS reads in the suite) has at
+    most 1.2x the hand model's rows and columns, and a root LP bound at least as tight."""
+    if family in KNOWN_WEAKER:
+        request.applymarker(pytest.mark.xfail(reason=KNOWN_WEAKER[family], strict=True))
+    module = importlib.import_module(f"benchmarks.logic_scale.{family}")
+    key = module.SIZES["small"][0]
+    sizes = []
+    for name, model in (("hand", module.hand(key)), ("export", module.user(key))):
+        path = tmp_path / f"{name}.mps"
+        write_problem(model.to_problem(native_sos=False), path)
+        release_scheduler()  # formulation() runs HiGHS with threads=1
+        sizes.append(cases.formulation(path, time_limit=60))
+    hand, export = sizes
+    assert export.rows <= 1.2 * hand.rows and export.cols <= 1.2 * hand.cols, (hand, export)
+    slack = 1e-6 * max(1.0, abs(hand.root))
+    tighter = (export.root <= hand.root + slack if hand.maximize
+               else export.root >= hand.root - slack)
+    assert tighter, (hand.root, export.root)
+
+
 def test_job_shop_hand_model_finds_the_literature_makespan_of_ft06() -> None:
     (case,) = [c for c in cases.select(["jobshop"], ["small"]) if c.key == "ft06"]
     objective, x = _optimum(jobshop.hand("ft06"))
