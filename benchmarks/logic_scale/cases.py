@@ -21,7 +21,7 @@ from benchmarks.logic_scale.data import DATA
 from branchwise.io import write_problem
 
 #: The families, in the order the suite runs them.
-FAMILIES = ("jobshop", "lotsizing", "tariff", "facility", "relu", "flowshop")
+FAMILIES = ("jobshop", "lotsizing", "tariff", "facility", "relu", "flowshop", "unitcommit")
 SIZES = ("small", "medium", "large")
 #: The small logic models users wrote (no hand model: judged by their known optima).
 LOGIC = DATA.parent / "logic"

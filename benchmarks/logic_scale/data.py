@@ -17,7 +17,7 @@ DATA = Path(__file__).resolve().parents[2] / "problems" / "logic_scale"
 #: The seed of every generated instance.
 SEED = 20261126
 #: Families whose data is generated here (job-shop data comes from the OR-Library).
-GENERATED = ("lotsizing", "tariff", "relu", "facility", "flowshop")
+GENERATED = ("lotsizing", "tariff", "relu", "facility", "flowshop", "unitcommit")
 
 
 def read_table(path: Path) -> np.ndarray:

@@ -15,7 +15,16 @@ import pytest
 
 from benchmarks.adapters import cpsat, pyomo_gdp
 from benchmarks.adapters.base import Limits
-from benchmarks.logic_scale import cases, flowshop, jobshop, lotsizing, relu, report, run
+from benchmarks.logic_scale import (
+    cases,
+    flowshop,
+    jobshop,
+    lotsizing,
+    relu,
+    report,
+    run,
+    unitcommit,
+)
 from branchwise.core.highs_session import release_scheduler
 from branchwise.io import write_problem
 from tests.oracle import oracle_solve
@@ -142,6 +151,50 @@ def test_relu_hand_optimum_is_the_networks_value_and_no_grid_point_beats_it() ->
     axis = np.linspace(-1, 1, 101)
     grid = np.array(np.meshgrid(*[axis] * inputs)).reshape(inputs, -1).T
     assert max(relu.evaluate(key, point) for point in grid) <= objective + TOLERANCE
+
+
+def test_unit_commitment_hand_schedule_keeps_the_rules_and_costs_its_objective() -> None:
+    """The hand optimum's schedule, checked hour by hour without the model: output in the
+    committed units' ranges, demand and reserve met, every run and rest at least the unit's
+    up/down time (a run cut by the horizon excepted), and its cost from the user's rule
+    (:func:`unitcommit.unit_cost` on plain floats) plus start-ups is the objective."""
+    key = unitcommit.SIZES["small"][0]
+    units, load = unitcommit.data(key)
+    objective, x = _optimum(unitcommit.hand(key))
+    size = len(units) * load.size
+    p = x[:size].reshape(len(units), -1)
+    on = np.round(x[size: 2 * size].reshape(len(units), -1)).astype(int)
+    assert np.allclose(p.sum(axis=0), load)
+    assert np.all(units[:, unitcommit.PMAX] @ on >= (1 + unitcommit.RESERVE) * load - 1e-6)
+    cost = 0.0
+    for g, unit in enumerate(units):
+        assert np.all(p[g] >= unit[unitcommit.PMIN] * on[g] - 1e-6)
+        assert np.all(p[g] <= unit[unitcommit.PMAX] * on[g] + 1e-6)
+        history = np.concatenate([[0], on[g]])
+        changes = np.flatnonzero(np.diff(history)) + 1
+        for begin, end in zip(changes, [*changes[1:], len(history)], strict=True):
+            least = unit[unitcommit.UP] if history[begin] else unit[unitcommit.DOWN]
+            assert end - begin >= least or end == len(history), (g, begin, end)
+        cost += unit[unitcommit.STARTUP] * int(np.sum(np.diff(history) == 1))
+        cost += sum(unitcommit.unit_cost(float(p[g, t]) * on[g, t], unit[unitcommit.BREAK],
+                                         unit[unitcommit.NOLOAD], unit[unitcommit.LOW],
+                                         unit[unitcommit.HIGH]) for t in range(load.size))
+    assert _close(cost, objective)
+
+
+def test_unit_commitment_hand_model_is_the_tight_three_binary_formulation(
+        tmp_path: Path) -> None:
+    """On, start and stop binaries per unit and hour, and a root LP bound (as the suite
+    measures it) below the optimum but within 3 %: the turn-on/off inequalities are tight."""
+    key = unitcommit.SIZES["small"][0]
+    units, load = unitcommit.data(key)
+    model = unitcommit.hand(key)
+    objective, _ = _optimum(model)
+    path = tmp_path / "hand.mps"
+    write_problem(model.to_problem(native_sos=False), path)
+    size = cases.formulation(path, time_limit=60)
+    assert size.integers == 3 * len(units) * load.size
+    assert size.root is not None and 0.97 * objective <= size.root <= objective + 1e-6
 
 
 def test_cpsat_refuses_continuous_columns(tmp_path: Path) -> None:
