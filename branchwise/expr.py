@@ -626,10 +626,16 @@ def as_expression(value: Operand) -> Expression:
     return expr
 
 
+#: Up to this many terms, the per-row helpers compute in plain Python: numpy's setup costs
+#: more than the arithmetic, and below 8 terms numpy sums sequentially too, so the results
+#: are the same to the bit.
+FEW_TERMS = 7
+
+
 def scalar_terms(expr: LinExpr) -> tuple[np.ndarray, np.ndarray]:
     """The distinct columns (sorted) of a scalar expression and their summed nonzero
-    coefficients, in plain numpy: reductions ask this of every row they build, and a scipy
-    matrix per row costs tens of microseconds."""
+    coefficients, without scipy: reductions ask this of every row they build, and a scipy
+    matrix per row costs tens of microseconds (a short row is summed in plain Python)."""
     indices, data = expr.rows.indices, expr.rows.data
     if indices.size <= FEW_TERMS:  # the rows of logic: plain Python beats numpy's setup
         summed: dict[int, float] = {}
@@ -643,12 +649,6 @@ def scalar_terms(expr: LinExpr) -> tuple[np.ndarray, np.ndarray]:
         data = np.bincount(where, weights=data, minlength=indices.size)
     keep = data != 0
     return indices[keep], data[keep]
-
-
-#: Up to this many terms, the per-row helpers compute in plain Python: numpy's setup costs
-#: more than the arithmetic, and below 8 terms numpy sums sequentially too, so the results
-#: are the same to the bit.
-FEW_TERMS = 7
 
 
 def integral_terms(expr: LinExpr, integral: np.ndarray) -> bool:

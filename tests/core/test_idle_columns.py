@@ -7,23 +7,21 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-import branchwise as bw
+from benchmarks.logic_scale import lotsizing
 from branchwise.core.problem import Problem
 from tests.oracle import oracle_solve
 
 
-def _problem(**changes) -> Problem:
+def _problem() -> Problem:
     """Four columns: x0 in a row, x1 fixed and unread with a cost, x2 fixed and in an
     SOS1 set, x3 fixed and read by the row."""
-    settings = dict(
+    return Problem(
         c=np.array([1.0, 2.0, 0.0, 0.0]),
         A=sp.csr_matrix(np.array([[1.0, 0.0, 0.0, 1.0]])),
         row_lower=np.array([1.0]), row_upper=np.array([np.inf]),
         col_lower=np.array([0.0, 3.0, 0.0, 0.5]), col_upper=np.array([5.0, 3.0, 0.0, 0.5]),
         integrality=np.zeros(4, dtype=bool), sos1=[np.array([0, 2])],
         col_names=["x0", "x1", "x2", "x3"])
-    settings.update(changes)
-    return Problem(**settings)
 
 
 def test_only_fixed_unread_candidates_go_and_their_cost_moves_to_the_offset() -> None:
@@ -41,21 +39,8 @@ def test_a_column_that_is_not_a_candidate_stays() -> None:
 
 
 def test_decision_tree_columns_leave_the_export_and_the_optimum_stays() -> None:
-    @bw.program
-    def cost(q):
-        if q <= 0:
-            return 0.0
-        if q < 100:
-            return 50 + 4.0 * q
-        return 50 + 3.0 * q
-
-    m = bw.Model("orders")
-    q = m.continuous("q", 0, 300, shape=4)
-    stock = m.continuous("stock", 0, 400, shape=4)
-    demand = [80.0, 0.0, 150.0, 40.0]
-    for t in range(4):
-        m.add((stock[t - 1] if t else 0.0) + q[t] - demand[t] == stock[t])
-    m.minimize(sum(cost(q[t]) for t in range(4)) + 0.5 * stock.sum())
+    """The lot-sizing family's user model (its order cost a @bw.program if/elif chain)."""
+    m = lotsizing.user_model("orders", np.array([120.0, 0.0, 80.0, 300.0, 40.0]))
     full = m.reformulate(native_sos=False).problem
     written = m.to_problem(native_sos=False)
     assert written.n_cols < full.n_cols
