@@ -28,6 +28,9 @@ from branchwise.relaxations.growing import GrowingArray
 if TYPE_CHECKING:
     from branchwise.model import Model
 
+#: A linear row ``Σ coefs_k x_cols[k] + const`` as plain Python lists, for scalar loops.
+Terms = tuple[list[int], list[float], float]
+
 
 class Target:
     """Columns, rows and SOS sets being assembled into a :class:`Problem`."""
@@ -54,6 +57,7 @@ class Target:
         rows, row_lower, row_upper = model.rows()
         self._rows, self._row_lower, self._row_upper = [rows], [row_lower], [row_upper]
         self.row_names = model.row_names()
+        self._model_columns = None  # model_rows_with's column-wise index, built on first use
         self.sos1: list[np.ndarray] = []
         self.sos2: list[np.ndarray] = []
         #: Indicator expressions of reified conditions, shared by every use (indicator.py).
@@ -154,6 +158,31 @@ class Target:
         self._lower[0][j] = self._upper[0][j] = 0.0
         self._objective_moves.append((j, expr))
         self.retired.add(j)
+
+    def model_rows_with(self, columns: Iterable[int]) -> list[tuple[Terms, float, float]]:
+        """The model's own rows (not the reductions') that read any of ``columns``, each as
+        its terms (duplicates summed, zeros dropped, constant 0) and its two bounds."""
+        if self._model_columns is None:  # column-wise view of the model's rows, built once
+            self._model_columns = self._rows[0].matrix(self._rows[0].width).tocsc()
+        by_column = self._model_columns
+        found: set[int] = set()
+        for j in columns:
+            if j < by_column.shape[1]:
+                found.update(by_column.indices[by_column.indptr[j]:by_column.indptr[j + 1]]
+                             .tolist())
+        rows, lower, upper = self._rows[0], self._row_lower[0], self._row_upper[0]
+        picked = []
+        for i in sorted(found):
+            span = slice(rows.indptr[i], rows.indptr[i + 1])
+            coefs: dict[int, float] = {}
+            for j, a in zip(rows.indices[span].tolist(), rows.data[span].tolist(),
+                            strict=True):
+                coefs[j] = coefs.get(j, 0.0) + a
+            coefs = {j: a for j, a in coefs.items() if a != 0.0}
+            if coefs:
+                picked.append(((list(coefs), list(coefs.values()), 0.0), float(lower[i]),
+                               float(upper[i])))
+        return picked
 
     def add_sos(self, kind: str, members: list[int]) -> None:
         (self.sos1 if kind == "sos1" else self.sos2).append(np.asarray(members, np.int64))

@@ -16,9 +16,8 @@ import math
 from branchwise.core.tolerances import round_off_slack
 from branchwise.expr import LinExpr, scalar_terms
 from branchwise.relaxations.analysis.bounds import Bounds
+from branchwise.relaxations.target import Terms
 from branchwise.relaxations.target import column as column_of
-
-Terms = tuple[list[int], list[float], float]
 
 
 def terms(e: LinExpr) -> Terms:
@@ -36,7 +35,7 @@ class Domain:
         self.box: dict[int, tuple[float, float]] = {}
         self.empty = False
         for e in rows:
-            self._tighten(terms(e))
+            self.tighten(terms(e))
 
     def range(self, j: int) -> tuple[float, float]:
         """The bounds of column ``j`` in this domain."""
@@ -52,7 +51,7 @@ class Domain:
         value = value + round_off_slack(value)
         return min(value, self.bounds.upper_of(e))
 
-    def _tighten(self, row: Terms) -> None:
+    def tighten(self, row: Terms) -> None:
         """One pass of propagation through ``Σ a_k x_k + c <= 0``."""
         cols, coefs, const = row
         least = [a * self.range(j)[0 if a > 0 else 1] for j, a in zip(cols, coefs, strict=True)]

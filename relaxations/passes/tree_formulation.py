@@ -35,6 +35,7 @@ from branchwise.relaxations.analysis.domain import Domain, literal_row, terms
 from branchwise.relaxations.lowering import Lowering, Solution
 from branchwise.relaxations.passes.atoms import le_rows
 from branchwise.relaxations.passes.bigm import imply_le
+from branchwise.relaxations.passes.leaf_links import add_leaf_links
 from branchwise.relaxations.target import Target, column
 
 Interval = tuple[float, float]
@@ -103,6 +104,7 @@ class DecisionTreePass(Lowering):
             _hull(target, shapes, forms, indicators, y)
         else:
             _big_m(target, shapes, forms, indicators, y, what)
+        add_leaf_links(target, [s.domain for s in shapes], indicators, forms.exprs)
         return tree, [s.leaf for s in shapes], indicators
 
     def invert(self, data: tuple[DecisionTree, list[Leaf], list[LinExpr]],

@@ -73,9 +73,6 @@ def test_pyomo_gdp_model_has_the_hand_models_optimum(small: tuple[str, str, floa
 
 #: Families whose compiled model misses the issue's bar at the small size, and why.
 KNOWN_WEAKER = {
-    "facility": "the export's root LP (2255.5) is below the hand model's (2381.6): the "
-                "hand model's links flow[f, c] <= demand[c] * open[f] are not derived "
-                "from a closed site's load = sum of its flows = 0",
     "unitcommit": "the export has 1882 rows and 828 columns to the hand model's 888 x 720, "
                   "and a root LP of 208023 to its 208367: the implications of the up/down "
                   "times are not yet merged into the start-up/shut-down form",

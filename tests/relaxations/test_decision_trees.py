@@ -267,3 +267,65 @@ def test_sequential_ifs_on_a_running_total_are_one_tree():
     grid = np.concatenate([np.linspace(0, 600, 60001), [1e-5, 250 - 1e-5]])
     best = min(running_total(v) - 3.2 * v for v in grid)
     assert math.isclose(res.objective, best, abs_tol=1e-4), (res.objective, best)
+
+
+@bw.program
+def site_fee(load):
+    if load <= 0:
+        return 0.0
+    elif load <= 5:
+        return 10.0
+    else:
+        return 16.0
+
+
+DEMANDS = (2.0, 3.0, 4.0)
+FREIGHT = ((1.0, 4.0, 2.0), (3.0, 1.0, 5.0))
+
+
+def _sites(by_hand: bool) -> bw.Model:
+    """Two sites serve three customers; a site's fee is :func:`site_fee` of its load, or by
+    hand the strong formulation (a binary per tier, ``flow <= demand * open``)."""
+    m = bw.Model()
+    flow = m.continuous("flow", 0, np.broadcast_to(DEMANDS, (2, 3)), shape=(2, 3))
+    load = m.continuous("load", 0, sum(DEMANDS), shape=2)
+    m.add(flow.sum(axis=0) == np.array(DEMANDS))
+    m.add(flow.sum(axis=1) == load)
+    transport = sum(FREIGHT[f][c] * flow[f, c] for f in range(2) for c in range(3))
+    if not by_hand:
+        m.minimize(transport + site_fee(load[0]) + site_fee(load[1]))
+        return m
+    small, large = m.binary("small", shape=2), m.binary("large", shape=2)
+    fees = 0
+    for f in range(2):
+        m.add(small[f] + large[f] <= 1)
+        m.add(load[f] <= 5 * small[f] + sum(DEMANDS) * large[f])
+        for c, d in enumerate(DEMANDS):
+            m.add(flow[f, c] <= d * (small[f] + large[f]))
+        fees = fees + 10 * small[f] + 16 * large[f]
+    m.minimize(transport + fees)
+    return m
+
+
+def test_columns_a_leaf_switches_off_are_linked_to_its_indicator():
+    # A closed site's load <= 0 and load = its flows' sum leave every flow at 0: the tree
+    # links each flow to the leaves where it may be positive, as the hand model does.
+    compiled = _sites(by_hand=False).to_problem(native_sos=False)
+    links = [n for n in compiled.row_names if n.startswith("_link")]
+    assert len(links) == 6
+    hand = _sites(by_hand=True).to_problem(native_sos=False)
+    assert _root_bound(compiled) >= _root_bound(hand) - 1e-9
+    user, by_hand = _sites(by_hand=False).solve(), _sites(by_hand=True).solve()
+    assert user.status == by_hand.status == "optimal" and user.verified
+    assert math.isclose(user.objective, by_hand.objective, rel_tol=1e-9)
+
+
+def test_no_links_where_no_leaf_switches_a_column_off():
+    # The same fee on a load the model rows do not tie to anything: nothing to link.
+    m = bw.Model()
+    load = m.continuous("load", 0, 9)
+    spare = m.continuous("spare", 0, 9)
+    m.add(load + spare >= 3)
+    m.minimize(site_fee(load) + spare)
+    compiled = m.to_problem(native_sos=False)
+    assert not [n for n in compiled.row_names if n.startswith("_link")]
