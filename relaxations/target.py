@@ -57,7 +57,7 @@ class Target:
         rows, row_lower, row_upper = model.rows()
         self._rows, self._row_lower, self._row_upper = [rows], [row_lower], [row_upper]
         self.row_names = model.row_names()
-        self._model_columns = None  # model_rows_with's column-wise index, built on first use
+        self._rows_by_column = None  # rows_with's snapshot, taken on its first call
         self.sos1: list[np.ndarray] = []
         self.sos2: list[np.ndarray] = []
         #: Indicator expressions of reified conditions, shared by every use (indicator.py).
@@ -159,18 +159,22 @@ class Target:
         self._objective_moves.append((j, expr))
         self.retired.add(j)
 
-    def model_rows_with(self, columns: Iterable[int]) -> list[tuple[Terms, float, float]]:
-        """The model's own rows (not the reductions') that read any of ``columns``, each as
-        its terms (duplicates summed, zeros dropped, constant 0) and its two bounds."""
-        if self._model_columns is None:  # column-wise view of the model's rows, built once
-            self._model_columns = self._rows[0].matrix(self._rows[0].width).tocsc()
-        by_column = self._model_columns
+    def rows_with(self, columns: Iterable[int]) -> list[tuple[Terms, float, float]]:
+        """The rows that read any of ``columns``, each as its terms (duplicates summed,
+        zeros dropped, constant 0) and its two bounds: the rows there were at the first call,
+        the model's own and those of the constructs lowered before any tree (LowerLogic's
+        order puts requirements first), so a tree sees no other tree's internal rows."""
+        if self._rows_by_column is None:  # built once: a snapshot, not kept up to date
+            block = Rows.stack(self._rows)
+            self._rows_by_column = (block, np.concatenate(self._row_lower),
+                                    np.concatenate(self._row_upper),
+                                    block.matrix(max(block.width, 1)).tocsc())
+        rows, lower, upper, by_column = self._rows_by_column
         found: set[int] = set()
         for j in columns:
             if j < by_column.shape[1]:
                 found.update(by_column.indices[by_column.indptr[j]:by_column.indptr[j + 1]]
                              .tolist())
-        rows, lower, upper = self._rows[0], self._row_lower[0], self._row_upper[0]
         picked = []
         for i in sorted(found):
             span = slice(rows.indptr[i], rows.indptr[i + 1])

@@ -12,11 +12,11 @@ through it. For a column that some leaf fixes to a point, the rows
 one of them 1) hold on every leaf and cut off those fractions: they are the strong links
 ``flow[f, c] <= demand[c] * open[f]`` a modeler writes by hand, derived instead of written.
 
-Each leaf's range comes from its domain (:mod:`..analysis.domain`) tightened by one round of
-propagation through the model rows that read the tree's columns. Only columns switched
-off on some leaf get links: a column whose ranges merely shrink (an inventory after a week
-without an order) would add a row per column the LP barely feels, and a column that is a
-form by itself already has the tree's aggregated rows.
+Each leaf's range comes from its domain (:mod:`..analysis.domain`) tightened by one round
+of propagation through the rows that read the tree's columns (:meth:`.Target.rows_with`).
+Only columns switched off on some leaf get links: a column whose ranges merely shrink (an
+inventory after a week without an order) would add a row per column the LP barely feels,
+and a column that is a form by itself already has the tree's aggregated rows.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def add_leaf_links(target: Target, domains: list[Domain], indicators: list[LinEx
         return
     read = [scalar_terms(f)[0].tolist() for f in forms]
     own = {cols[0] for cols in read if len(cols) == 1}
-    for (cols, coefs, _), lower, upper in target.model_rows_with({j for c in read for j in c}):
+    for (cols, coefs, _), lower, upper in target.rows_with({j for c in read for j in c}):
         for d in domains:
             if math.isfinite(upper):
                 d.tighten((cols, coefs, -upper))

@@ -32,6 +32,7 @@ from branchwise.relaxations import choice
 from branchwise.relaxations.analysis.bounds import Described, What
 from branchwise.relaxations.analysis.decision_tree import DecisionTree, Leaf
 from branchwise.relaxations.analysis.domain import Domain, literal_row, terms
+from branchwise.relaxations.analysis.variable_bounds import deciding_literal, variable_bound_rows
 from branchwise.relaxations.lowering import Lowering, Solution
 from branchwise.relaxations.passes.atoms import le_rows
 from branchwise.relaxations.passes.bigm import imply_le
@@ -98,7 +99,11 @@ class DecisionTreePass(Lowering):
                                hint="_tree")
             return tree, [], []
         null = next((i for i, s in enumerate(shapes) if _is_null(s)), None)
-        indicators = _indicators(target, shapes, forms, null)
+        decided = _decided_leaf(target, shapes, forms, null)
+        if side is not None and null is not None and _switched(
+                target, shapes, forms, null, decided, y, side):
+            return tree, [], []
+        indicators = _indicators(target, shapes, forms, null, decided)
         bounded = all(math.isfinite(v) for s in shapes for iv in s.bounds.values() for v in iv)
         if choice.tree_uses_hull(target.options, len(forms.exprs), bounded):
             _hull(target, shapes, forms, indicators, y)
@@ -221,13 +226,99 @@ def _is_null(shape: _Shape) -> bool:
     return shape.value[2] == 0.0 and all(iv == (0.0, 0.0) for iv in shape.bounds.values())
 
 
-def _indicators(target: Target, shapes: list[_Shape], forms: _Forms, null: int | None
-                ) -> list[LinExpr]:
+def _decided_leaf(target: Target, shapes: list[_Shape], forms: _Forms, null: int | None
+                  ) -> tuple[int, LinExpr] | None:
+    """A leaf a model binary already decides, and that binary's literal (see
+    :mod:`..analysis.variable_bounds`): for a tree on one column, the null leaf tried first.
+    None when there is none."""
+    if len(shapes) < 2 or len(forms.exprs) != 1:
+        return None
+    cols, coefs = scalar_terms(forms.exprs[0])
+    if cols.size != 1:
+        return None
+    order = sorted(range(len(shapes)), key=lambda i: i != null)
+    for i in order:
+        others = [s.bounds[0] for k, s in enumerate(shapes) if k != i]
+        found = deciding_literal(target, int(cols[0]), shapes[i].bounds[0], others)
+        if found is not None:
+            return i, found.indicator
+    return None
+
+
+def _switched(target: Target, shapes: list[_Shape], forms: _Forms, null: int,
+              decided: tuple[int, LinExpr] | None, y: _Value, side: str) -> bool:
+    """A tree that is off (form and value 0) on one leaf and, on the others, a convex
+    function of its one form (concave for ``side`` "down") that the objective pushes
+    against: with ``on`` the 0/1 expression that is 1 off the null leaf, the rows
+
+        ``y >= a_k f + b_k on`` per line,   ``lo on <= f <= hi on``
+
+    (``[lo, hi]`` the other leaves' span, not containing 0) are the perspective of the
+    lines: the convex hull of the off point and the function's epigraph, with one binary
+    (none when a model binary decides the null leaf). False, adding nothing, when the
+    tree is not of that shape."""
+    rest = [s for k, s in enumerate(shapes) if k != null]
+    lines = _one_function(rest, forms, side, target) if len(forms.exprs) == 1 else None
+    if lines is None:
+        return False
+    lo, hi = min(s.bounds[0][0] for s in rest), max(s.bounds[0][1] for s in rest)
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo <= 0.0 <= hi:
+        return False
+    if decided is None:
+        on = target.binary("_leaf")
+    elif decided[0] == null:
+        on = 1 - decided[1]
+    elif len(shapes) == 2:
+        on = decided[1]
+    else:
+        return False
+    f = forms.exprs[0]
+    for slope, intercept in lines:
+        target.add_row(y.column - slope * f - intercept * on,
+                       **{"lower" if side == "up" else "upper": 0.0}, hint="_tree")
+    held = _held_by_variable_bounds(target, f, on, lo, hi)
+    if not held[1]:
+        target.add_row(f - hi * on, upper=0.0, hint="_tree")
+    if not held[0]:
+        target.add_row(f - lo * on, lower=0.0, hint="_tree")
+    return True
+
+
+def _held_by_variable_bounds(target: Target, f: LinExpr, on: LinExpr, lo: float, hi: float
+                             ) -> tuple[bool, bool]:
+    """Whether one of the model's rows between the form's column and ``on``'s binary
+    already implies ``f >= lo on`` (first) and ``f <= hi on`` (second): a unit
+    commitment's ``p >= pmin u`` and ``p <= pmax u`` written as implications or by hand."""
+    cols, _ = scalar_terms(f)
+    binaries, weights = scalar_terms(on)
+    if cols.size != 1 or binaries.size != 1:
+        return False, False
+    z, sign, offset = int(binaries[0]), float(weights[0]), float(on.const[0])
+    low = high = False
+    for a, lower, upper in variable_bound_rows(target, int(cols[0])).get(z, []):
+        # x + a z in [lower, upper], z = (on - offset) / sign: at on = 0 and on = 1
+        at = [(lower - a * (v - offset) / sign, upper - a * (v - offset) / sign)
+              for v in (0.0, 1.0)]
+        low = low or (at[0][0] >= 0.0 and at[1][0] >= lo)
+        high = high or (at[0][1] <= 0.0 and at[1][1] <= hi)
+    return low, high
+
+
+def _indicators(target: Target, shapes: list[_Shape], forms: _Forms, null: int | None,
+                decided: tuple[int, LinExpr] | None) -> list[LinExpr]:
     """One 0/1 expression per leaf, exactly one of them 1. Two leaves told apart by a
-    binary variable (``if on: ...``) use that variable itself."""
+    binary variable (``if on: ...``) use that variable itself; a leaf a model binary
+    decides uses that binary's literal."""
     count = len(shapes)
     if count == 1:
         return [LinExpr.constant(1.0)]
+    if decided is not None:
+        i, literal = decided
+        if count == 2:
+            return [literal, 1 - literal] if i == 0 else [1 - literal, literal]
+        own = [target.binary("_leaf") for _ in range(count - 1)]
+        target.add_row(quicksum(own) + literal, 1.0, 1.0, hint="_tree")
+        return [*own[:i], literal, *own[i:]]
     if count == 2:
         for k, f in enumerate(forms.exprs):
             cols, coefs = scalar_terms(f)

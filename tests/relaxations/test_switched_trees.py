@@ -1,0 +1,136 @@
+"""Trees that are off on one leaf and a convex function on the others
+(tree_formulation._switched), and leaves a model binary already decides
+(analysis/variable_bounds.py): the optimum against brute force and against a hand model,
+the binaries they save, and a root LP as tight as the textbook formulation's."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import branchwise as bw
+from tests.relaxations.test_logic_formulations import _root_bound
+
+DEMAND = (70.0, 150.0, 40.0)
+PMIN, PMAX, BREAK = (20.0, 30.0), (100.0, 90.0), (60.0, 50.0)
+NOLOAD, LOW, HIGH = (100.0, 80.0), (10.0, 12.0), (13.0, 15.0)
+
+
+@bw.program
+def unit_cost(p, breakpoint, noload, low, high):
+    if p <= 0:
+        return 0.0
+    elif p <= breakpoint:
+        return noload + low * p
+    else:
+        return noload + low * breakpoint + high * (p - breakpoint)
+
+
+def _dispatch(style: str) -> bw.Model:
+    """Two units over three hours meeting demand with a 10 % reserve on the committed
+    capacity. ``style``: "free" (the cost rule only, no on/off binary), "switch" (binaries
+    ``u`` tied to the output by implications, as a unit commitment user writes them) or
+    "hand" (the tight formulation: the output in two segments below ``u``'s capacity)."""
+    m = bw.Model()
+    p = m.continuous("p", 0, np.repeat(np.array(PMAX)[:, None], 3, axis=1), shape=(2, 3))
+    m.add(p.sum(axis=0) == np.array(DEMAND))
+    cost = 0.0
+    if style == "free":
+        for g in range(2):
+            for t in range(3):
+                cost = cost + unit_cost(p[g, t], BREAK[g], NOLOAD[g], LOW[g], HIGH[g])
+        m.minimize(cost)
+        return m
+    u = m.binary("u", shape=(2, 3))
+    m.add(np.array(PMAX) @ u >= 1.1 * np.array(DEMAND))
+    for g in range(2):
+        for t in range(3):
+            if style == "switch":
+                m.add(bw.implies(u[g, t], p[g, t] >= PMIN[g]))
+                m.add(bw.implies(~u[g, t], p[g, t] <= 0))
+                cost = cost + unit_cost(p[g, t], BREAK[g], NOLOAD[g], LOW[g], HIGH[g])
+                continue
+            first = m.continuous(f"first{g}{t}", 0, BREAK[g])
+            second = m.continuous(f"second{g}{t}", 0, PMAX[g] - BREAK[g])
+            m.add(p[g, t] == first + second)
+            m.add(p[g, t] >= PMIN[g] * u[g, t])
+            m.add(first <= BREAK[g] * u[g, t])
+            m.add(second <= (PMAX[g] - BREAK[g]) * u[g, t])
+            cost = cost + NOLOAD[g] * u[g, t] + LOW[g] * first + HIGH[g] * second
+    m.minimize(cost)
+    return m
+
+
+def test_a_tree_off_at_zero_and_convex_above_has_one_binary_and_the_hull_bound():
+    compiled = _dispatch("free").to_problem(native_sos=False)
+    # At most one binary per tree, not two (none where the bounds prove the unit on: the
+    # 150 of hour two needs both units).
+    assert int(np.count_nonzero(compiled.integrality)) <= 6
+    res = _dispatch("free").solve()
+    assert res.status == "optimal" and res.verified
+    # Each hour on its own: split the demand between the units. Both costs are linear
+    # between their breakpoints, so the best split is at one: either unit's 0, break or
+    # capacity (a grid as well, for safety).
+    best = 0.0
+    for d in DEMAND:
+        share = np.concatenate([np.linspace(0.0, d, 2001), [0.0, d, BREAK[0], PMAX[0],
+                                                            d - BREAK[1], d - PMAX[1]]])
+        share = share[(share >= 0) & (share <= d)]
+        ok = (share <= PMAX[0]) & (d - share <= PMAX[1])
+        total = [unit_cost(a, BREAK[0], NOLOAD[0], LOW[0], HIGH[0])
+                 + unit_cost(d - a, BREAK[1], NOLOAD[1], LOW[1], HIGH[1])
+                 for a, fits in zip(share, ok, strict=True) if fits]
+        best += min(total)
+    assert math.isclose(res.objective, best, rel_tol=1e-6), (res.objective, best)
+
+
+def test_a_model_binary_that_switches_the_tree_is_its_indicator():
+    # u -> p >= pmin and not u -> p <= 0 decide the leaf p <= 0: no binary of the tree's
+    # own, and the root LP of the three-segment hand model.
+    switch = _dispatch("switch").to_problem(native_sos=False)
+    hand = _dispatch("hand").to_problem(native_sos=False)
+    assert int(np.count_nonzero(switch.integrality)) == 6  # the u's only
+    assert _root_bound(switch) >= _root_bound(hand) - 1e-6 * abs(_root_bound(hand))
+    res, by_hand = _dispatch("switch").solve(), _dispatch("hand").solve()
+    assert res.status == by_hand.status == "optimal" and res.verified
+    assert math.isclose(res.objective, by_hand.objective, rel_tol=1e-6)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(fee=st.integers(-3, 6), cut=st.integers(1, 8), slopes=st.tuples(
+    st.integers(-3, 4), st.integers(-3, 4)), price=st.integers(-2, 3),
+    switch=st.sampled_from(["none", "implied", "reversed"]), maximize=st.booleans())
+def test_off_then_two_pieces_on_an_integer_equals_brute_force(fee, cut, slopes, price,
+                                                             switch, maximize):
+    # Convex or not, pushed up or down by the objective, with or without a binary that
+    # decides the off leaf (either polarity): the optimum of every integer point.
+    low, high = slopes
+
+    @bw.program
+    def rule(n):
+        if n <= 0:
+            return 0
+        elif n <= cut:
+            return fee + low * n
+        else:
+            return fee + low * cut + high * (n - cut)
+
+    def objective(v: float) -> float:
+        return rule(v) - price * v
+
+    m = bw.Model()
+    n = m.integer("n", 0, 10)
+    if switch != "none":
+        z = m.binary("z")
+        on = z if switch == "implied" else ~z
+        m.add(bw.implies(on, n >= 1))
+        m.add(bw.implies(~on, n <= 0))
+    (m.maximize if maximize else m.minimize)(rule(n) - price * n)
+    res = m.solve()
+    values = [objective(v) for v in range(11)]
+    best = max(values) if maximize else min(values)
+    assert res.status == "optimal" and res.verified
+    assert math.isclose(res.objective, best, abs_tol=1e-6), (res.objective, best)
