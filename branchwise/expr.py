@@ -361,7 +361,9 @@ class LinExpr(_Comparisons, LogicOperators):
         equal = _compare(self, other, "==")
         return equal if equal is NotImplemented else ~equal
 
-    __hash__ = None  # type: ignore[assignment]
+    #: By identity, as Var's and VarArray's: a slice of variables can key a MIP start.
+    #: ``==`` builds a constraint, but dicts compare identity first and ids are unique.
+    __hash__ = object.__hash__
 
     # --- program logic: abs(e), and binary variables used as conditions --------------------
 

@@ -7,7 +7,7 @@ import functools
 import math
 import time
 import types
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,6 +46,7 @@ from branchwise.nonlinear.rows import nonlinear_rows
 from branchwise.relaxations import REFORMULATIONS, Reformulation, reformulate
 from branchwise.result import Result
 from branchwise.solver import SolveOptions, SolveReport, options_from, solve
+from branchwise.start import ACCEPTED, Start, complete_start, start_values
 
 Shape = int | tuple[int, ...] | None
 
@@ -431,7 +432,8 @@ class Model:
     def solve(self, time_limit: float | None = None, gap: float = RELATIVE_GAP,
               node_limit: int | None = None, threads: int = 1, log: bool = False,
               reformulation: str = "auto", obbt: bool = False,
-              nonconvex: str = "error", **options: Any) -> Result:
+              nonconvex: str = "error", start: Mapping[Any, Any] | None = None,
+              **options: Any) -> Result:
         """Solve with branch-and-bound and return a verified Result.
 
         A model whose continuous part is not proven convex raises :class:`NonconvexError`
@@ -446,6 +448,10 @@ class Model:
         ``time_limit`` (seconds, 0 allowed) covers every phase, reformulation included: when
         it passes before the search has a point, the status is ``time_limit`` with no
         solution, and the bound is the best one proven by then.
+        ``start`` is a MIP start, ``{variable: value}`` for some or all variables (a Var, a
+        VarArray or a slice of one; numbers or arrays): completed into a point of the
+        reformulated model, it is the first incumbent; one that cannot be completed is
+        reported (``res.report.stats["start"]``, and the log) and the search goes on.
         Every other field of :class:`~branchwise.solver.SolveOptions` (``cut_rounds``,
         ``presolve``, ``node_selection``, ...) may be given by name; an unknown name raises
         a ``TypeError`` that lists them.
@@ -454,6 +460,7 @@ class Model:
         options = options_from({**options, "time_limit": time_limit, "gap": gap,
                                 "node_limit": node_limit, "threads": threads, "log": log,
                                 "nonconvex": nonconvex})
+        given = None if start is None else start_values(self, start)
         try:
             if options.deadline.expired():
                 raise TimeLimitReached("the time limit passed before the solve began")
@@ -462,17 +469,36 @@ class Model:
             return self._out_of_time(started)
         if nonconvex == "error":
             _require_convex(ref)
+        begun = None if given is None else complete_start(ref.problem, *given, options)
+        if begun is not None and log:
+            print(f"MIP start: {begun.outcome}: {begun.why}", flush=True)
+        cutoff = begun.report.objective if begun is not None and begun.outcome == ACCEPTED \
+            else None
         result = self._solve_checked(ref, replace(options, time_limit=max(
-            options.deadline.remaining(), 0.0)))
+            options.deadline.remaining(), 0.0), cutoff=cutoff))
         if result.x is not None and not result.verified and ref.problem.has_sos:
             remaining = options.deadline.remaining()
             if remaining > 0:
                 result = self._without_native_sos(result, reformulation, obbt,
                                                   replace(options, time_limit=remaining))
+        if begun is not None:
+            result = self._with_start(ref, result, begun)
         if result.status == "optimal" and result.x is not None and not result.verified:
             result.status = "numerical_error"
         result.time = time.perf_counter() - started
         return result
+
+    def _with_start(self, ref: Reformulation, result: Result, begun: Start) -> Result:
+        """``result`` of a search that had ``begun``'s objective as its cutoff: where it
+        found nothing better (it ends "infeasible" then), the start is the answer."""
+        result.report.stats["start"] = begun.outcome
+        if begun.outcome != ACCEPTED or (result.x is not None and result.verified):
+            return result
+        start = begun.report
+        status = "optimal" if result.status in ("infeasible", "optimal") else result.status
+        bound = start.objective if status == "optimal" else result.bound
+        return self._result(ref, replace(start, status=status, bound=bound,
+                                         nodes=result.nodes, stats=result.report.stats))
 
     def _out_of_time(self, started: float) -> Result:
         """The result of a solve whose time ran out before there was a problem to search."""

@@ -58,8 +58,21 @@ def _solve(problem: Problem, options: SolveOptions) -> SolveReport:
         HighsPresolve(options, search),
     ])
     rewritten, inverse = rewrites.apply(problem)
-    report = None if rewritten is None else search(rewritten)
+    report = None if rewritten is None else _search(rewritten, _in_sense_of(
+        options, problem, rewritten))
     return _verified(problem, rewrites.invert(inverse, report))
+
+
+def _in_sense_of(options: SolveOptions, problem: Problem, rewritten: Problem
+                 ) -> SolveOptions:
+    """``options`` for searching ``rewritten``: a cutoff given in ``problem``'s sense
+    negated where the rewrite flipped it (HiGHS presolves a maximisation into the
+    minimisation of the negated objective)."""
+    if options.cutoff is None or rewritten.maximize == problem.maximize:
+        return options
+    flipped = replace(options, cutoff=-options.cutoff)
+    flipped.deadline = options.deadline  # the same clock, not a new limit from now
+    return flipped
 
 
 def _search(problem: Problem, options: SolveOptions) -> SolveReport:

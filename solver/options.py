@@ -69,6 +69,10 @@ class SolveOptions:
     #: unboundedness check) do not call it.
     on_node: Callable[[int, int], None] | None = field(default=None, repr=False,
                                                        compare=False)
+    #: An objective value some known point reaches (a completed MIP start's), in the
+    #: problem's own sense: the search prunes every node that cannot beat it by the gap, as
+    #: if that point were its incumbent, and ends "infeasible" when nothing beats it.
+    cutoff: float | None = None
     #: When the time limit runs out. Set from ``time_limit`` here and again by
     #: :meth:`started`, which every solve calls first: options built once and reused (a
     #: module constant, a loop) give each solve its whole limit, however long ago they were
@@ -98,8 +102,8 @@ class SolveOptions:
     def nested(self, **changes) -> SolveOptions:
         """Options for a search run inside the one these steer (a sub-MIP, the
         unboundedness check): ``changes`` applied as by ``replace``, and neither the log
-        nor :attr:`on_node`, which report on the outer search."""
-        return replace(self, log=False, on_node=None, **changes)
+        nor :attr:`on_node`, which report on the outer search, nor its :attr:`cutoff`."""
+        return replace(self, **{"log": False, "on_node": None, "cutoff": None, **changes})
 
     def started(self) -> SolveOptions:
         """A copy of these options whose time limit counts from now."""

@@ -50,6 +50,12 @@ def _operation_pairs(machines):
 
 
 def job_shop(hand: bool) -> bw.Model:
+    return job_shop_variables(hand)[0]
+
+
+def job_shop_variables(hand: bool) -> tuple[bw.Model, bw.VarArray, bw.Var]:
+    """ft06 with one ``either`` per machine pair (or the hand big-M model), its start
+    times and its makespan."""
     machines, durations = _ft06()
     horizon = float(sum(map(sum, durations)))
     m = bw.Model("ft06_hand" if hand else "ft06")
@@ -71,7 +77,7 @@ def job_shop(hand: bool) -> bw.Model:
         else:
             m.add(bw.either(a + p <= b, b + q <= a))
     m.minimize(makespan)
-    return m
+    return m, start, makespan
 
 
 def sizes(problem) -> tuple[int, int, int]:

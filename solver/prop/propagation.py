@@ -246,7 +246,7 @@ class ReducedCostFixing(Propagator):
             self.root_bound = context.objective
         elif not self.incumbent.value < self.fixed_for_value:
             return Result.DIDNOTRUN
-        if self.root_reduced_costs is None or not self.incumbent.found:
+        if self.root_reduced_costs is None or not self.incumbent.bounded:
             return Result.DIDNOTRUN
         fixed = reduced_cost_bounds(context.lower, context.upper, self.root_reduced_costs,
                                     self.root_bound, self.incumbent.cutoff, self.integrality)
@@ -255,7 +255,7 @@ class ReducedCostFixing(Propagator):
         return Result.REDUCED_DOMAIN if fixed else Result.NOTHING
 
     def _fix_node(self, context: PropagationContext) -> Result:
-        if not self.incumbent.found or self.lp.is_qp:
+        if not self.incumbent.bounded or self.lp.is_qp:
             return Result.DIDNOTRUN
         if not reduced_cost_bounds(context.lower, context.upper, self.lp.reduced_costs(),
                                    context.objective, self.incumbent.cutoff,

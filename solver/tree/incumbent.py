@@ -39,7 +39,10 @@ class Incumbent:
         self._completed: set[bytes] = set()
         self.integer_cols = integer_cols
         self.options = options
-        self.value = math.inf
+        #: The best value reached (internal sense): the incumbent's, or before there is
+        #: one the options' cutoff (a start's value, with no point here to show for it).
+        self.value = math.inf if options.cutoff is None else lp.sign * (
+            options.cutoff - problem.objective_offset)
         self.x: np.ndarray | None = None
         self.sources: Counter[str] = Counter()
         self.has_continuous = integer_cols.size < problem.n_cols
@@ -52,9 +55,14 @@ class Incumbent:
         return self.x is not None
 
     @property
+    def bounded(self) -> bool:
+        """True when some value is known to be reached: an incumbent, or a cutoff."""
+        return math.isfinite(self.value)
+
+    @property
     def cutoff(self) -> float:
         """Nodes whose bound reaches this value cannot hold a sufficiently better point."""
-        if not self.found:
+        if not self.bounded:
             return math.inf
         slack = max(self.options.absolute_gap, self.options.gap * max(1.0, abs(self.value)))
         step = self.objective_step

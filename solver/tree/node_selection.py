@@ -71,7 +71,7 @@ class BestFirstPlunging(NodeSelector):
         """Keep diving depth-first while the child stays close to the best bound."""
         if child.bound >= self.incumbent.cutoff:
             return False
-        if not self.incumbent.found:
+        if not self.incumbent.bounded:
             return True
         best = min(self.queue.best_bound(), child.bound)
         share = self.parameters.plunge_gap_share
