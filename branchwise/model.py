@@ -7,7 +7,7 @@ import functools
 import math
 import time
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -47,6 +47,7 @@ from branchwise.relaxations import REFORMULATIONS, Reformulation, reformulate
 from branchwise.result import Result
 from branchwise.solver import SolveOptions, SolveReport, options_from, solve
 from branchwise.start import ACCEPTED, Start, complete_start, start_values
+from branchwise.watching import Watch
 
 Shape = int | tuple[int, ...] | None
 
@@ -433,7 +434,8 @@ class Model:
               node_limit: int | None = None, threads: int = 1, log: bool = False,
               reformulation: str = "auto", obbt: bool = False,
               nonconvex: str = "error", start: Mapping[Any, Any] | None = None,
-              **options: Any) -> Result:
+              on_incumbent: Callable[[Result], Any] | None = None,
+              on_progress: Callable[[dict], Any] | None = None, **options: Any) -> Result:
         """Solve with branch-and-bound and return a verified Result.
 
         A model whose continuous part is not proven convex raises :class:`NonconvexError`
@@ -452,6 +454,10 @@ class Model:
         VarArray or a slice of one; numbers or arrays): completed into a point of the
         reformulated model, it is the first incumbent; one that cannot be completed is
         reported (``res.report.stats["start"]``, and the log) and the search goes on.
+        ``on_incumbent(res)`` is called with a Result (status "feasible") for every new
+        verified incumbent, ``on_progress(stats)`` at the log's rate with the numbers of a
+        log row (see :mod:`branchwise.watching`); True from either stops the search with
+        status "interrupted"; an exception from either stops it and is re-raised.
         Every other field of :class:`~branchwise.solver.SolveOptions` (``cut_rounds``,
         ``presolve``, ``node_selection``, ...) may be given by name; an unknown name raises
         a ``TypeError`` that lists them.
@@ -469,23 +475,28 @@ class Model:
             return self._out_of_time(started)
         if nonconvex == "error":
             _require_convex(ref)
+        watch = Watch(self, on_incumbent, on_progress)
         begun = None if given is None else complete_start(ref.problem, *given, options)
         if begun is not None and log:
             print(f"MIP start: {begun.outcome}: {begun.why}", flush=True)
-        cutoff = begun.report.objective if begun is not None and begun.outcome == ACCEPTED \
-            else None
-        result = self._solve_checked(ref, replace(options, time_limit=max(
-            options.deadline.remaining(), 0.0), cutoff=cutoff))
+        accepted = begun is not None and begun.outcome == ACCEPTED
+        if accepted and watch.start(ref, begun.report):  # stopped at the first incumbent
+            result = self._result(ref, replace(begun.report, status="interrupted"))
+        else:
+            result = self._solve_checked(ref, replace(options, time_limit=max(
+                options.deadline.remaining(), 0.0), cutoff=begun.report.objective if accepted
+                else None), watch)
         if result.x is not None and not result.verified and ref.problem.has_sos:
             remaining = options.deadline.remaining()
             if remaining > 0:
                 result = self._without_native_sos(result, reformulation, obbt,
-                                                  replace(options, time_limit=remaining))
+                                                  replace(options, time_limit=remaining), watch)
         if begun is not None:
             result = self._with_start(ref, result, begun)
         if result.status == "optimal" and result.x is not None and not result.verified:
             result.status = "numerical_error"
         result.time = time.perf_counter() - started
+        watch.reraise(result)
         return result
 
     def _with_start(self, ref: Reformulation, result: Result, begun: Start) -> Result:
@@ -506,10 +517,17 @@ class Model:
         return Result(self, SolveReport("time_limit", None, None, bound, 0,
                                         time.perf_counter() - started))
 
-    def _solve_checked(self, ref: Reformulation, options: SolveOptions) -> Result:
-        """Solve ``ref``; an answer that fails the check is re-solved with its choices fixed,
-        first with every witnessed comparison kept ``BRANCH_MARGIN`` inside the branch taken
-        (so Python, comparing exactly, takes that branch too), then without."""
+    def _solve_checked(self, ref: Reformulation, options: SolveOptions, watch: Watch
+                       ) -> Result:
+        """Solve ``ref`` (``watch`` seeing its incumbents); an answer that fails the check is
+        re-solved with its choices fixed, first with every witnessed comparison kept
+        ``BRANCH_MARGIN`` inside the branch taken (so Python, comparing exactly, takes that
+        branch too), then without."""
+        callbacks = watch.options(ref)
+        if callbacks:
+            deadline = options.deadline
+            options = replace(options, **callbacks)
+            options.deadline = deadline  # the same clock
         report = solve(ref.problem, options)
         result = self._result(ref, report)
         if result.x is not None and not result.verified and report.verified:
@@ -523,7 +541,7 @@ class Model:
         return result
 
     def _without_native_sos(self, failed: Result, reformulation: str, obbt: bool,
-                            options: SolveOptions) -> Result:
+                            options: SolveOptions, watch: Watch) -> Result:
         """The model solved with binaries instead of SOS sets, unless that finds nothing
         better than ``failed`` (or cannot be built: a bound only SOS branching avoids)."""
         try:
@@ -531,7 +549,7 @@ class Model:
                                    deadline=options.deadline)
         except (ValueError, TimeLimitReached):
             return failed
-        retry = self._solve_checked(ref, options)
+        retry = self._solve_checked(ref, options, watch)
         conclusive = retry.verified or (retry.x is None and retry.status in (
             "infeasible", "unbounded"))
         return retry if conclusive else failed

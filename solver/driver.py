@@ -5,8 +5,10 @@ left, the answer mapped back through the chain and verified on the problem given
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import replace
 
+import numpy as np
 from threadpoolctl import ThreadpoolController
 
 from branchwise.core.highs_session import release_scheduler
@@ -58,21 +60,44 @@ def _solve(problem: Problem, options: SolveOptions) -> SolveReport:
         HighsPresolve(options, search),
     ])
     rewritten, inverse = rewrites.apply(problem)
-    report = None if rewritten is None else _search(rewritten, _in_sense_of(
-        options, problem, rewritten))
+    report = None if rewritten is None else _search(rewritten, _for_rewritten(
+        options, problem, rewritten, functools.partial(rewrites.restore_point, inverse)))
     return _verified(problem, rewrites.invert(inverse, report))
 
 
-def _in_sense_of(options: SolveOptions, problem: Problem, rewritten: Problem
-                 ) -> SolveOptions:
-    """``options`` for searching ``rewritten``: a cutoff given in ``problem``'s sense
-    negated where the rewrite flipped it (HiGHS presolves a maximisation into the
-    minimisation of the negated objective)."""
-    if options.cutoff is None or rewritten.maximize == problem.maximize:
+def _for_rewritten(options: SolveOptions, problem: Problem, rewritten: Problem,
+                   restore: Callable[[np.ndarray], np.ndarray | None]) -> SolveOptions:
+    """``options`` for searching ``rewritten`` but speaking of ``problem``: a cutoff and
+    the numbers the callbacks see negated where the rewrite flipped the sense (HiGHS
+    presolves a maximisation into the minimisation of the negated objective), and the
+    callbacks' points restored to ``problem``'s columns (a point that cannot be is not
+    reported)."""
+    sign = 1.0 if rewritten.maximize == problem.maximize else -1.0
+
+    def in_sense(progress: dict) -> dict:
+        objective = progress["objective"]
+        return {**progress, "bound": sign * progress["bound"],
+                "objective": None if objective is None else sign * objective}
+
+    def on_incumbent(x: np.ndarray, progress: dict) -> bool | None:
+        restored = restore(x)
+        if restored is None:
+            return None
+        return options.on_incumbent(restored, {
+            **in_sense(progress), "objective": problem.objective_value(restored)})
+
+    changes = {}
+    if options.cutoff is not None and sign < 0:
+        changes["cutoff"] = -options.cutoff
+    if options.on_incumbent is not None:
+        changes["on_incumbent"] = on_incumbent
+    if options.on_progress is not None and sign < 0:
+        changes["on_progress"] = lambda progress: options.on_progress(in_sense(progress))
+    if not changes:
         return options
-    flipped = replace(options, cutoff=-options.cutoff)
-    flipped.deadline = options.deadline  # the same clock, not a new limit from now
-    return flipped
+    adapted = replace(options, **changes)
+    adapted.deadline = options.deadline  # the same clock, not a new limit from now
+    return adapted
 
 
 def _search(problem: Problem, options: SolveOptions) -> SolveReport:

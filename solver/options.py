@@ -7,6 +7,8 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 
+import numpy as np
+
 from branchwise.core.deadline import Deadline
 from branchwise.core.tolerances import ABSOLUTE_GAP, RELATIVE_GAP
 
@@ -69,6 +71,13 @@ class SolveOptions:
     #: unboundedness check) do not call it.
     on_node: Callable[[int, int], None] | None = field(default=None, repr=False,
                                                        compare=False)
+    #: Called with every new incumbent (the point and :func:`~.watch.progress`'s dict),
+    #: and at the log's rate with that dict; True from either stops the search
+    #: ("interrupted"). Searches run inside the search do not call them.
+    on_incumbent: Callable[[np.ndarray, dict], bool | None] | None = field(
+        default=None, repr=False, compare=False)
+    on_progress: Callable[[dict], bool | None] | None = field(default=None, repr=False,
+                                                              compare=False)
     #: An objective value some known point reaches (a completed MIP start's), in the
     #: problem's own sense: the search prunes every node that cannot beat it by the gap, as
     #: if that point were its incumbent, and ends "infeasible" when nothing beats it.
@@ -102,12 +111,17 @@ class SolveOptions:
     def nested(self, **changes) -> SolveOptions:
         """Options for a search run inside the one these steer (a sub-MIP, the
         unboundedness check): ``changes`` applied as by ``replace``, and neither the log
-        nor :attr:`on_node`, which report on the outer search, nor its :attr:`cutoff`."""
-        return replace(self, **{"log": False, "on_node": None, "cutoff": None, **changes})
+        nor the callbacks, which report on the outer search, nor its :attr:`cutoff`."""
+        quiet = dict.fromkeys(CALLBACKS) | {"log": False, "cutoff": None}
+        return replace(self, **(quiet | changes))
 
     def started(self) -> SolveOptions:
         """A copy of these options whose time limit counts from now."""
         return replace(self)
+
+
+#: The options that are functions the search calls.
+CALLBACKS = frozenset({"on_node", "on_incumbent", "on_progress"})
 
 
 def option_names() -> frozenset[str]:
@@ -128,10 +142,10 @@ def options_from(settings: dict[str, object]) -> SolveOptions:
 def parse_setting(text: str) -> tuple[str, object]:
     """``"name=value"`` (``--option`` on the command line) as the option's name and its
     value converted to the option's type (``true``/``false`` for switches, ``none`` for an
-    absent limit); the callback ``on_node`` has no text form."""
+    absent limit); the callbacks (:data:`CALLBACKS`) have no text form."""
     name, equals, raw = text.partition("=")
     name = name.strip().replace("-", "_")
-    settable = option_names() - {"on_node"}
+    settable = option_names() - CALLBACKS
     if not equals or name not in settable:
         raise ValueError(f"{text!r} is not NAME=VALUE for a solve option (the options are "
                          f"{', '.join(sorted(settable))})")

@@ -61,6 +61,7 @@ def solve_root(search: Search) -> str | None:
         f"{stats.cuts or 0} cuts in {stats.cut_rounds or 0} rounds "
         f"-> {search.user_value(stats.root_bound):.10g}")
     search.selector.insert(Node(None, result.objective, 0))
+    search.watchers.tick(search)
     return None
 
 

@@ -41,6 +41,7 @@ from branchwise.solver.timers import Timers
 from branchwise.solver.tree.incumbent import Incumbent
 from branchwise.solver.tree.nodes import BoundChange, Node, column_children, record_changes
 from branchwise.solver.walks import PluginWalks
+from branchwise.solver.watch import Watchers
 
 
 class Search:
@@ -71,6 +72,10 @@ class Search:
         self.relaxation = Relaxation(self.lp, self.nonlinear, self.incumbent, options,
                                      self.stats, self.timers, self.remaining)
         self.log = SearchLog(options.log, options.log_interval)
+        self.watchers = Watchers(options.on_incumbent, options.on_progress,
+                                 options.log_interval)
+        if options.on_incumbent is not None:
+            self.incumbent.listener = lambda: self.watchers.incumbent(self)
         self.unresolved = Unresolved(self.log, self.user_value)
         self.integral = IntegralPoints(problem, self.lp, self.integer_cols, self.incumbent,
                                        self.nonlinear, self.unresolved, self.deadline)
@@ -122,6 +127,7 @@ class Search:
                 warm = True
             self.active_bound = node.bound
             self._check_limits()
+            self.watchers.tick(self)
             self.propagate_global()
             node = None if node.bound >= self.incumbent.cutoff else self._process(node, warm)
         if self.unresolved.bound < self.incumbent.cutoff:

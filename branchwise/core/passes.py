@@ -1,7 +1,8 @@
 """The one shape of every rewrite: a pass, and a chain of passes that is itself a pass.
 
 A pass says whether it applies (``accepts``), rewrites (``apply(item) -> (item', inverse)``)
-and maps a solution of ``item'`` back to one of ``item`` (``invert(inverse, solution)``).
+and maps a solution of ``item'`` back to one of ``item`` (``invert(inverse, solution)``;
+``restore_point`` does it for a bare point while the search runs).
 A pass with nothing to map back inherits the no-op ``invert``. A pass that settles the
 item itself (presolve proving a problem infeasible, say) returns None as ``item'``: nothing
 is left to rewrite or solve, and its ``invert`` receives None and builds the solution.
@@ -31,6 +32,12 @@ class Pass:
         """A solution of the rewritten item as one of the item (here: unchanged)."""
         return solution
 
+    def restore_point(self, inverse: Any, x: Any) -> Any:
+        """One point of the rewritten item as one of the item, while the search is still
+        running (for its callbacks): no search, no verification; None when it cannot be
+        mapped. Here: unchanged."""
+        return x
+
 
 class Chain(Pass):
     """Passes applied in order, each to what the one before produced; inverted in reverse.
@@ -53,6 +60,13 @@ class Chain(Pass):
 
     def invert(self, inverse: list[tuple[Pass, Any]], solution: Any) -> Any:
         return invert_in_reverse(inverse, solution)
+
+    def restore_point(self, inverse: list[tuple[Pass, Any]], x: Any) -> Any:
+        for p, data in reversed(inverse):
+            if x is None:
+                break
+            x = p.restore_point(data, x)
+        return x
 
 
 def invert_in_reverse(applied: list[tuple[Any, Any]], solution: Any) -> Any:

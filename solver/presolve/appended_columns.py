@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from branchwise.core.passes import Pass
 from branchwise.core.problem import Problem
 from branchwise.solver.result import SolveReport
@@ -21,6 +23,9 @@ class AppendsColumns(Pass):
 
     def apply(self, problem: Problem) -> tuple[Problem, Problem]:
         return self.extend(problem), problem
+
+    def restore_point(self, original: Problem, x: np.ndarray) -> np.ndarray:
+        return x[: original.n_cols]
 
     def invert(self, original: Problem, report: SolveReport) -> SolveReport:
         if report.x is None:

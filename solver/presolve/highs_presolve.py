@@ -118,6 +118,9 @@ class HighsPresolve(Pass):
             return None, run
         return problem, run
 
+    def restore_point(self, run: _Presolved, x: np.ndarray) -> np.ndarray | None:
+        return run.presolve.restore(x) if run.presolve.outcome == "reduced" else x
+
     def invert(self, run: _Presolved, report: SolveReport | None) -> SolveReport:
         outcome = run.presolve.outcome
         if outcome == "infeasible":

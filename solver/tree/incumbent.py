@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
@@ -49,6 +50,8 @@ class Incumbent:
         #: Some optimal objective is a multiple of this (None when no step is known).
         self.objective_step = objective_step(problem, integer_cols)
         self._mark = ""
+        #: Called after each improvement (the search's watchers; None: nobody watches).
+        self.listener: Callable[[], None] | None = None
 
     @property
     def found(self) -> bool:
@@ -196,6 +199,8 @@ class Incumbent:
         self.value, self.x = value, x
         self.sources[source] += 1
         self._mark = source[0].upper()
+        if self.listener is not None:
+            self.listener()
         return True
 
     def take_mark(self) -> str:
