@@ -43,10 +43,11 @@ from branchwise.functions import Definition
 from branchwise.logic import Condition, ConditionArray, as_condition, elementwise, holds
 from branchwise.nonlinear.expr import NlExpr
 from branchwise.nonlinear.rows import nonlinear_rows
+from branchwise.pool import kept_solutions
 from branchwise.relaxations import REFORMULATIONS, Reformulation, reformulate
 from branchwise.result import Result
 from branchwise.solver import SolveOptions, SolveReport, options_from, solve
-from branchwise.start import ACCEPTED, Start, complete_start, start_values
+from branchwise.start import ACCEPTED, INFEASIBLE, Start, complete_start, start_values
 from branchwise.watching import Watch
 
 Shape = int | tuple[int, ...] | None
@@ -167,6 +168,10 @@ class Model:
 
     def is_derived(self, column: int) -> bool:
         return self._block_of(column).definition is not None
+
+    def variables(self) -> list[Var | VarArray]:
+        """The variables declared on the model, in order (derived columns left out)."""
+        return [b.var for b in self._blocks if b.definition is None]
 
     def integral_columns(self) -> np.ndarray:
         """Which columns are integer at every solution: integer variables, and derived
@@ -435,7 +440,8 @@ class Model:
               reformulation: str = "auto", obbt: bool = False,
               nonconvex: str = "error", start: Mapping[Any, Any] | None = None,
               on_incumbent: Callable[[Result], Any] | None = None,
-              on_progress: Callable[[dict], Any] | None = None, **options: Any) -> Result:
+              on_progress: Callable[[dict], Any] | None = None,
+              lazy: Callable[[Result], Any] | None = None, **options: Any) -> Result:
         """Solve with branch-and-bound and return a verified Result.
 
         A model whose continuous part is not proven convex raises :class:`NonconvexError`
@@ -458,6 +464,9 @@ class Model:
         verified incumbent, ``on_progress(stats)`` at the log's rate with the numbers of a
         log row (see :mod:`branchwise.watching`); True from either stops the search with
         status "interrupted"; an exception from either stops it and is re-raised.
+        ``lazy(sol)`` is called with every candidate incumbent (``sol[x]`` as ``res[x]``)
+        and returns linear constraints on the model's variables (or nothing): they join the
+        search for good, and a candidate that breaks one is rejected (subtour elimination).
         Every other field of :class:`~branchwise.solver.SolveOptions` (``cut_rounds``,
         ``presolve``, ``node_selection``, ...) may be given by name; an unknown name raises
         a ``TypeError`` that lists them.
@@ -475,11 +484,14 @@ class Model:
             return self._out_of_time(started)
         if nonconvex == "error":
             _require_convex(ref)
-        watch = Watch(self, on_incumbent, on_progress)
+        watch = Watch(self, on_incumbent, on_progress, lazy)
         begun = None if given is None else complete_start(ref.problem, *given, options)
+        if begun is not None and begun.outcome == ACCEPTED and watch.rejects_start(
+                ref, begun.report):
+            begun = Start(INFEASIBLE, "it breaks a lazy constraint")
+        accepted = begun is not None and begun.outcome == ACCEPTED
         if begun is not None and log:
             print(f"MIP start: {begun.outcome}: {begun.why}", flush=True)
-        accepted = begun is not None and begun.outcome == ACCEPTED
         if accepted and watch.start(ref, begun.report):  # stopped at the first incumbent
             result = self._result(ref, replace(begun.report, status="interrupted"))
         else:
@@ -493,6 +505,8 @@ class Model:
                                                   replace(options, time_limit=remaining), watch)
         if begun is not None:
             result = self._with_start(ref, result, begun)
+        if watch.breaks_lazy(result):
+            result.verified = False
         if result.status == "optimal" and result.x is not None and not result.verified:
             result.status = "numerical_error"
         result.time = time.perf_counter() - started
@@ -555,10 +569,14 @@ class Model:
         return retry if conclusive else failed
 
     def _result(self, ref: Reformulation, report: SolveReport) -> Result:
+        """The report in the model's variables, with the solutions it kept."""
         if report.x is None:
             return Result(self, report)
         values, witness = ref.invert(report.x)
-        return Result(self, report, values, witness)
+        result = Result(self, report, values, witness)
+        result.solutions = kept_solutions(self, ref, result, report.pool,
+                                          max(1, len(report.pool)))
+        return result
 
 
 def _normalize_shape(shape: Shape, name: str) -> tuple[int, ...] | None:

@@ -50,6 +50,9 @@ class Result:
         self.branch_mismatch = None if self.x is None else mismatch(self.x, self.witness)
         self.verified = (bool(report.verified) and self.violation[0] <= FEASIBILITY
                          and self._objective_agrees() and self.branch_mismatch is None)
+        #: The solutions kept, best first, as ``(objective, {variable: value})``: this
+        #: one, and with ``pool=k`` up to k distinct in the integer variables.
+        self.solutions: list[tuple[float, dict]] = []
 
     @property
     def gap(self) -> float:

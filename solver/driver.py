@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
+import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from branchwise.core.highs_session import release_scheduler
@@ -60,18 +61,22 @@ def _solve(problem: Problem, options: SolveOptions) -> SolveReport:
         HighsPresolve(options, search),
     ])
     rewritten, inverse = rewrites.apply(problem)
+    restore = functools.partial(rewrites.restore_point, inverse)
     report = None if rewritten is None else _search(rewritten, _for_rewritten(
-        options, problem, rewritten, functools.partial(rewrites.restore_point, inverse)))
-    return _verified(problem, rewrites.invert(inverse, report))
+        options, problem, rewritten, restore))
+    pool = [] if report is None else [restore(x) for x in report.pool]
+    answer = _verified(problem, rewrites.invert(inverse, report))
+    return replace(answer, pool=[x for x in pool if x is not None
+                                 and problem.violation(x)[0] <= FEASIBILITY])
 
 
 def _for_rewritten(options: SolveOptions, problem: Problem, rewritten: Problem,
                    restore: Callable[[np.ndarray], np.ndarray | None]) -> SolveOptions:
     """``options`` for searching ``rewritten`` but speaking of ``problem``: a cutoff and
     the numbers the callbacks see negated where the rewrite flipped the sense (HiGHS
-    presolves a maximisation into the minimisation of the negated objective), and the
+    presolves a maximisation into the minimisation of the negated objective), the
     callbacks' points restored to ``problem``'s columns (a point that cannot be is not
-    reported)."""
+    reported), and lazy rows widened to ``rewritten``'s columns."""
     sign = 1.0 if rewritten.maximize == problem.maximize else -1.0
 
     def in_sense(progress: dict) -> dict:
@@ -86,7 +91,19 @@ def _for_rewritten(options: SolveOptions, problem: Problem, rewritten: Problem,
         return options.on_incumbent(restored, {
             **in_sense(progress), "objective": problem.objective_value(restored)})
 
+    def lazy(x: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray] | None:
+        restored = restore(x)
+        rows = None if restored is None else options.lazy(restored)
+        if rows is None:
+            return None
+        given = sp.csr_matrix(rows[0])  # over problem's columns: widened to rewritten's
+        widened = sp.csr_matrix((given.data, given.indices, given.indptr),
+                                shape=(given.shape[0], rewritten.n_cols))
+        return widened, np.asarray(rows[1], dtype=float), np.asarray(rows[2], dtype=float)
+
     changes = {}
+    if options.lazy is not None:
+        changes["lazy"] = lazy
     if options.cutoff is not None and sign < 0:
         changes["cutoff"] = -options.cutoff
     if options.on_incumbent is not None:

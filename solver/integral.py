@@ -70,7 +70,12 @@ class IntegralPoints:
             return self._branch_sos(node, violated, x)
         if self.nonlinear is not None:
             return self._ask_nonlinear(node, bound, x, lower, upper, attempts)
+        rejected = self.incumbent.lazy_rejections
         if self.incumbent.offer(x, "lp", lower, upper):
+            if self.incumbent.lazy_rejections > rejected:  # lazy rows cut it off
+                return Result.SEPARATED, None
+            if self.incumbent.collecting and not self._single_assignment(lower, upper):
+                return self._split_assignment(node, x, bound, lower, upper)  # more points
             return Result.CUTOFF, None
         return self._repair_or_split(node, bound, x, lower, upper)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
+import scipy.sparse as sp
 
 from branchwise.core.deadline import Deadline
 from branchwise.core.tolerances import ABSOLUTE_GAP, RELATIVE_GAP
@@ -78,6 +79,16 @@ class SolveOptions:
         default=None, repr=False, compare=False)
     on_progress: Callable[[dict], bool | None] | None = field(default=None, repr=False,
                                                               compare=False)
+    #: Called with every candidate incumbent (a point of the problem); rows it returns,
+    #: ``(A, lower, upper)`` over the problem's columns, join the LP for good, and the
+    #: candidate is rejected when it breaks one of them (lazy constraints). Turns HiGHS's
+    #: presolve off: the rows speak of the columns it would remove.
+    lazy: Callable[[np.ndarray], tuple[sp.csr_matrix, np.ndarray, np.ndarray] | None] | None \
+        = field(default=None, repr=False, compare=False)
+    #: Keep this many best solutions distinct in their integer columns
+    #: (``SolveReport.pool``): the search then prunes only nodes that cannot beat the
+    #: worst kept one, and goes on past an integral point while its node holds others.
+    pool: int = 1
     #: An objective value some known point reaches (a completed MIP start's), in the
     #: problem's own sense: the search prunes every node that cannot beat it by the gap, as
     #: if that point were its incumbent, and ends "infeasible" when nothing beats it.
@@ -99,6 +110,8 @@ class SolveOptions:
             raise ValueError("node_limit must be non-negative")
         if self.gap < 0 or self.absolute_gap < 0:
             raise ValueError("gaps must be non-negative")
+        if not (isinstance(self.pool, int) and self.pool >= 1):
+            raise ValueError("pool must be a whole number of solutions, at least 1")
         if self.threads < 1:
             raise ValueError("threads must be at least 1")
         if self.node_selection not in ("bound", "estimate"):
@@ -121,7 +134,7 @@ class SolveOptions:
 
 
 #: The options that are functions the search calls.
-CALLBACKS = frozenset({"on_node", "on_incumbent", "on_progress"})
+CALLBACKS = frozenset({"on_node", "on_incumbent", "on_progress", "lazy"})
 
 
 def option_names() -> frozenset[str]:

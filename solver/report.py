@@ -46,6 +46,7 @@ def build_report(search: Search, status: str) -> SolveReport:
         time=elapsed,
         verified=verified,
         stats=report_stats(search),
+        pool=[x for _, _, x in incumbent.pool],
         reason=reason,
     )
 

@@ -39,6 +39,9 @@ class SolveReport:
     time: float
     verified: bool = False
     stats: dict = field(default_factory=dict)
+    #: With ``SolveOptions.pool`` above 1: the best points found, distinct in their
+    #: integer columns, best first (the incumbent among them).
+    pool: list[np.ndarray] = field(default_factory=list)
     #: Why the search could not prove its bound, for ``numerical_error`` (empty otherwise):
     #: which node or point no remedy settled, and what the last remedy saw.
     reason: str = ""

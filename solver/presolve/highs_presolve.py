@@ -102,7 +102,10 @@ class HighsPresolve(Pass):
         self.options, self.search = options, search
 
     def accepts(self, problem: Problem) -> bool:
-        return (self.options.presolve and problem.Q is None and not problem.has_sos
+        """Off for a pool of solutions (HiGHS's dual reductions keep one optimum, not the
+        points behind it) and for lazy rows (they read the columns presolve removes)."""
+        return (self.options.presolve and self.options.pool == 1 and self.options.lazy is None
+                and problem.Q is None and not problem.has_sos
                 and not problem.has_nonlinear_rows)
 
     def apply(self, problem: Problem) -> tuple[Problem | None, _Presolved]:

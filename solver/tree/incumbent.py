@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from branchwise.core.problem import Problem
-from branchwise.core.tolerances import FEASIBILITY, INTEGRALITY
+from branchwise.core.tolerances import FEASIBILITY, INTEGRALITY, scaled
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.relax.lp import NodeLP
 from branchwise.solver.relax.nlp import NlpRelaxation
@@ -52,30 +52,51 @@ class Incumbent:
         self._mark = ""
         #: Called after each improvement (the search's watchers; None: nobody watches).
         self.listener: Callable[[], None] | None = None
+        #: The best ``options.pool`` points distinct in their integer columns, as (value,
+        #: integer key, point), best first (only kept when more than one is asked for).
+        self.pool: list[tuple[float, bytes, np.ndarray]] = []
+        #: Candidates the lazy callback's rows cut off so far.
+        self.lazy_rejections = 0
 
     @property
     def found(self) -> bool:
         return self.x is not None
 
     @property
+    def collecting(self) -> bool:
+        """True when more than the best point is kept (``options.pool``)."""
+        return self.options.pool > 1
+
+    @property
+    def pruning_value(self) -> float:
+        """The value a node must beat to be searched: the incumbent's (or the cutoff's), or
+        with a pool, the worst kept point's once the pool is full (inf until then)."""
+        if not self.collecting:
+            return self.value
+        if len(self.pool) < self.options.pool:
+            return math.inf
+        return self.pool[-1][0]
+
+    @property
     def bounded(self) -> bool:
-        """True when some value is known to be reached: an incumbent, or a cutoff."""
-        return math.isfinite(self.value)
+        """True when some value is known that nodes must beat."""
+        return math.isfinite(self.pruning_value)
 
     @property
     def cutoff(self) -> float:
         """Nodes whose bound reaches this value cannot hold a sufficiently better point."""
         if not self.bounded:
             return math.inf
-        slack = max(self.options.absolute_gap, self.options.gap * max(1.0, abs(self.value)))
+        value = self.pruning_value
+        slack = max(self.options.absolute_gap, self.options.gap * max(1.0, abs(value)))
         step = self.objective_step
         if step is None:
-            return self.value - slack
+            return value - slack
         # A better optimum sits on the next multiple of the step below the incumbent (which
         # need not be on one itself); keep a margin for LP round-off.
-        below = step * (math.ceil(self.value / step - 1e-6) - 1)
-        margin = step * min(0.5, 1e-6 + 1e-9 * abs(self.value) / step)
-        return min(self.value - slack, below + margin)
+        below = step * (math.ceil(value / step - 1e-6) - 1)
+        margin = step * min(0.5, 1e-6 + 1e-9 * abs(value) / step)
+        return min(value - slack, below + margin)
 
     def round_bound(self, bound: float) -> float:
         """``bound`` rounded up to the next multiple of the objective step, if any."""
@@ -85,10 +106,14 @@ class Incumbent:
         return step * math.ceil(bound / step - 1e-6)
 
     def within_gap(self, bound: float) -> bool:
-        """True when ``bound`` proves the incumbent optimal within the requested gaps."""
-        diff = self.value - bound
+        """True when ``bound`` proves the incumbent (with a pool: every kept point) optimal
+        within the requested gaps."""
+        value = self.pruning_value
+        if not math.isfinite(value):
+            return False
+        diff = value - bound
         return diff <= self.options.absolute_gap or diff <= self.options.gap * max(
-            1.0, abs(self.value))
+            1.0, abs(value))
 
     def offer(self, x: np.ndarray, source: str, lower: np.ndarray | None = None,
               upper: np.ndarray | None = None) -> bool:
@@ -194,7 +219,14 @@ class Incumbent:
 
     def _accept(self, x: np.ndarray, source: str) -> bool:
         value = self.lp.sign * (self.problem.objective_value(x) - self.problem.objective_offset)
-        if value >= self.value:
+        improves = value < self.value
+        if not (improves or (self.collecting and value < self.pruning_value)):
+            return False
+        if self._broken_lazy_row(x):
+            return False
+        if self.collecting:
+            self._keep(value, x)
+        if not improves:
             return False
         self.value, self.x = value, x
         self.sources[source] += 1
@@ -202,6 +234,37 @@ class Incumbent:
         if self.listener is not None:
             self.listener()
         return True
+
+    def _broken_lazy_row(self, x: np.ndarray) -> bool:
+        """Ask the options' lazy callback about a candidate: the rows it returns go into
+        the LP; True when the candidate breaks one of them."""
+        if self.options.lazy is None:
+            return False
+        rows = self.options.lazy(x)
+        if rows is None or rows[0].shape[0] == 0:
+            return False
+        A, lower, upper = rows  # noqa: N806
+        self.lp.add_rows(A, lower, upper)
+        activity = A @ x
+        excess = np.maximum(lower - activity, activity - upper)
+        broken = bool(np.any(scaled(excess, np.where(activity > upper, upper, lower))
+                             > FEASIBILITY))
+        self.lazy_rejections += broken
+        return broken
+
+    def _keep(self, value: float, x: np.ndarray) -> None:
+        """Put a verified point in the pool if it is among the best distinct ones."""
+        key = np.round(x[self.integer_cols]).tobytes()
+        known = next((k for k, (_, other, _) in enumerate(self.pool) if other == key), None)
+        if known is not None:
+            if self.pool[known][0] <= value:
+                return
+            del self.pool[known]
+        if len(self.pool) == self.options.pool and value >= self.pool[-1][0]:
+            return
+        self.pool.append((value, key, x.copy()))
+        self.pool.sort(key=lambda kept: kept[0])
+        del self.pool[self.options.pool:]
 
     def take_mark(self) -> str:
         """The letter of the heuristic that last improved the incumbent, once."""
