@@ -17,11 +17,14 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
+
 from branchwise.core.problem import Problem
+from branchwise.expr import indexed_names
 from branchwise.io import (
     ProblemFileError,
     load_model,
@@ -32,6 +35,7 @@ from branchwise.io import (
 from branchwise.io.pyfile import describe
 from branchwise.model import Model
 from branchwise.solver import SolveOptions, SolveReport, parse_setting, solve
+from branchwise.solver.options import CALLBACKS
 from branchwise_command import (
     ignore_stop_signals,
     interrupted_message,
@@ -67,14 +71,20 @@ def _solve(args: argparse.Namespace) -> int:
     options = SolveOptions(**{
         **dict(args.option), "time_limit": args.time_limit, "node_limit": args.node_limit,
         "gap": args.gap, "threads": args.threads, "log": not (args.quiet or args.json),
-        "nonconvex": args.nonconvex})
+        "nonconvex": args.nonconvex, "pool": args.pool or 1})
     with _stdout_to_stderr() if args.json else contextlib.nullcontext():
-        names, report, _ = solve_file(args.file, options)
+        solved = solve_file(args.file, options)
+    names, report = solved.names, solved.report
     ignore_stop_signals()
     if args.output:
         write_solution(args.output, names, report)
     if args.json:
-        print(json.dumps(report_json(names, report), allow_nan=False))
+        answer = report_json(names, report)
+        if args.pool is not None:
+            answer["solutions"] = [{"objective": _number(objective), "solution": {
+                name: _number(v) for name, v in values.items()}}
+                for objective, values in solved.solutions]
+        print(json.dumps(answer, allow_nan=False))
     else:
         print(("\n" if options.log else "") + _summary(report))
     return 0
@@ -118,28 +128,47 @@ def _flush_c_stdout() -> None:
 
 
 class SolvedFile(NamedTuple):
-    """What solving a file gives: its column names, the report, and the objective's sense."""
+    """What solving a file gives: its column names, the report, the objective's sense, and
+    the solutions kept (``--pool``) as (objective, {name: value}), best first."""
 
     names: list[str]
     report: SolveReport
     maximize: bool
+    solutions: list[tuple[float, dict[str, float]]]
 
 
 def solve_file(path: str | Path, options: SolveOptions) -> SolvedFile:
     """Solve a problem file: a ``bw.Model`` (a ``.py`` model, an OSiL file, a quadratic MPS
     file) through ``Model.solve``, its logic mapped back and verified on the model, anything
-    else as a plain Problem."""
+    else as a plain Problem. Every option is passed on (the callbacks have no file form)."""
     model = load_model(path)
     if isinstance(model, Model):
-        result = model.solve(time_limit=options.time_limit, gap=options.gap,
-                             node_limit=options.node_limit, threads=options.threads,
-                             log=options.log, nonconvex=options.nonconvex)
+        settings = {f.name: getattr(options, f.name) for f in fields(options)
+                    if f.init and f.name not in CALLBACKS}
+        result = model.solve(**settings)
         report = replace(result.report, status=result.status, x=result.x,
                          objective=result.objective, time=result.time,
                          verified=result.verified)
-        return SolvedFile(model.column_names(), report, model.maximize_objective)
+        solutions = [(objective, _named(values)) for objective, values in result.solutions]
+        return SolvedFile(model.column_names(), report, model.maximize_objective, solutions)
     problem = load_problem(path) if model is None else _lowered(path, model.to_problem)
-    return SolvedFile(problem.col_names, solve(problem, options), problem.maximize)
+    report = solve(problem, options)
+    solutions = [(problem.objective_value(x), dict(zip(problem.col_names, x.tolist(),
+                                                       strict=True))) for x in report.pool]
+    if not solutions and report.x is not None:
+        solutions = [(report.objective, dict(zip(problem.col_names, report.x.tolist(),
+                                                 strict=True)))]
+    return SolvedFile(problem.col_names, report, problem.maximize, solutions)
+
+
+def _named(values: dict) -> dict[str, float]:
+    """A solution's ``{variable: value}`` as ``{column name: value}``."""
+    named = {}
+    for var, value in values.items():
+        shape = np.shape(value)
+        names = indexed_names(var.name, shape) if shape else [var.name]
+        named.update(zip(names, np.ravel(value).tolist(), strict=True))
+    return named
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -237,6 +266,8 @@ def _parser() -> argparse.ArgumentParser:
     solve_cmd.add_argument("--nonconvex", choices=("error", "heuristic"), default="error",
                            help="a nonconvex model is refused (error) or searched without "
                                 "proof of optimality (heuristic)")
+    solve_cmd.add_argument("--pool", type=_positive(int), default=None, metavar="K",
+                           help="keep the K best distinct solutions (listed with --json)")
     solve_cmd.add_argument("--output", metavar="SOL", help="write the solution to this file")
     solve_cmd.add_argument("--json", action="store_true",
                            help="print one JSON object on stdout instead of the summary")
@@ -257,7 +288,7 @@ def _parser() -> argparse.ArgumentParser:
 #: Solve options the ``solve`` command sets from flags of their own, and those flags.
 _OPTIONS_WITH_FLAGS = {"time_limit": "--time-limit", "node_limit": "--node-limit",
                        "gap": "--gap", "threads": "--threads", "nonconvex": "--nonconvex",
-                       "log": "--quiet"}
+                       "log": "--quiet", "pool": "--pool"}
 
 
 def _setting(text: str) -> tuple[str, object]:

@@ -26,7 +26,7 @@ def solve(path: Path, limits: Limits) -> Outcome:
     from branchwise.solver import SolveOptions
 
     options = SolveOptions(time_limit=limits.time_limit, gap=limits.gap, threads=1)
-    _, report, maximize = solve_file(path, options)
+    _, report, maximize, _ = solve_file(path, options)
     return Outcome(
         report.status,
         objective=finite_or_none(report.objective),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import highspy
+import numpy as np
 import pytest
 
 from branchwise.cli import main
@@ -325,3 +327,32 @@ def test_too_large_coefficient_is_bad_input(tmp_path):
     model.write_text("import branchwise as bw\nm = bw.Model()\nx = m.continuous('x', 0, 1)\n"
                      "m.add(1e16 * x <= 5)\nm.maximize(x)\nmodel = m\n")
     assert_bad_input(run_cli("solve", model), "too large")
+
+
+KNAPSACK_FILE = """
+import numpy as np
+import branchwise as bw
+model = bw.Model("knapsack")
+x = model.binary("x", shape=6)
+model.add(np.array([3, 4, 5, 6, 7, 8]) @ x <= 14)
+model.maximize(np.array([4, 5, 7, 8, 9, 11]) @ x)
+"""
+
+
+@pytest.mark.parametrize("source", ["model", "mps"])
+def test_pool_lists_the_best_distinct_solutions_in_json(tmp_path, source):
+    # Every packing enumerated: the three best values, each listed solution a packing.
+    weights, values = np.array([3, 4, 5, 6, 7, 8]), np.array([4, 5, 7, 8, 9, 11])
+    best = sorted((float(values @ b) for b in map(np.array, itertools.product([0, 1], repeat=6))
+                   if weights @ b <= 14), reverse=True)[:3]
+    path = tmp_path / "knapsack.py"
+    path.write_text(KNAPSACK_FILE)
+    if source == "mps":
+        assert run_cli("convert", path, tmp_path / "knapsack.mps").returncode == 0
+        path = tmp_path / "knapsack.mps"
+    result = solve_json(path, "--pool", "3")
+    assert [s["objective"] for s in result["solutions"]] == pytest.approx(best)
+    for s in result["solutions"]:
+        packing = np.array([s["solution"][f"x[{i}]"] for i in range(6)])
+        assert weights @ packing <= 14 and values @ packing == pytest.approx(s["objective"])
+    assert "solutions" not in solve_json(path)
