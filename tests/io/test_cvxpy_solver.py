@@ -307,3 +307,25 @@ def test_exponential_and_psd_cones_are_refused(make) -> None:
 def test_import_branchwise_does_not_import_cvxpy() -> None:
     code = "import sys, branchwise; assert 'cvxpy' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _warm_knapsack() -> tuple[cp.Problem, cp.Variable, cp.Variable]:
+    """A knapsack over two boolean variables, so one can hold a value and the other not."""
+    weights = np.array([23, 31, 29, 44, 53, 38, 63, 85, 89, 82])
+    values = np.array([92, 57, 49, 68, 60, 43, 67, 84, 87, 72])
+    x, y = cp.Variable(5, boolean=True), cp.Variable(5, boolean=True)
+    prob = cp.Problem(cp.Maximize(values[:5] @ x + values[5:] @ y),
+                      [weights[:5] @ x + weights[5:] @ y <= 165])
+    return prob, x, y
+
+
+def test_warm_start_passes_the_variables_values_as_a_mip_start() -> None:
+    prob, x, y = _warm_knapsack()
+    cold = prob.solve(solver=SOLVER)
+    assert prob.solver_stats.extra_stats.report.stats.get("start") is None
+    best_x = x.value.copy()
+    for given, outcome in ((best_x, "accepted"), (np.ones(5), "infeasible")):
+        prob, x, y = _warm_knapsack()
+        x.value = given  # y holds no value: a partial start
+        assert prob.solve(solver=SOLVER, warm_start=True) == pytest.approx(cold)
+        assert prob.solver_stats.extra_stats.report.stats["start"] == outcome

@@ -20,6 +20,7 @@ from cvxpy.error import SolverError
 from cvxpy.problems.problem import SolverStats
 from cvxpy.reductions.solution import Solution, failure_solution
 from cvxpy.reductions.solvers.conic_solvers.conic_solver import ConicSolver
+from cvxpy.reductions.solvers.utilities import stack_vals
 
 import branchwise as bw
 from branchwise.solver import option_names
@@ -52,6 +53,9 @@ _ENDINGS = {
 #: option but the log (cvxpy's ``verbose`` sets it) and how logic becomes rows.
 _OPTIONS = (option_names() - {"log"}) | {"reformulation", "obbt"}
 
+#: The key under which ``apply`` leaves the variables' values for a warm start.
+START = "branchwise_start"
+
 #: Keywords cvxpy itself reads at canonicalization and passes on to every solver.
 _CVXPY_OWN = frozenset({"use_quad_obj"})
 
@@ -61,7 +65,8 @@ class CvxpySolver(ConicSolver):
 
     Options are keywords of ``prob.solve``: every ``Model.solve`` option (``time_limit``
     in s, ``gap``, ``node_limit``, ``threads``, ``reformulation``, ``cut_rounds``, ...);
-    ``verbose=True`` prints the search log.
+    ``verbose=True`` prints the search log; ``warm_start=True`` passes the values the
+    variables hold (``.value``, all or some) as a MIP start.
     ``prob.solver_stats`` has the solve and setup times, nodes as ``num_iters``, and the
     ``bw.Result`` (bound, gap, verified; ``.report.reason``) as ``extra_stats``. A solve without
     a verified solution that is not proven infeasible or unbounded raises
@@ -93,6 +98,7 @@ class CvxpySolver(ConicSolver):
         data, inv_data = super().apply(problem)
         data[s.BOOL_IDX] = [int(t[0]) for t in problem.x.boolean_idx]
         data[s.INT_IDX] = [int(t[0]) for t in problem.x.integer_idx]
+        data[START] = stack_vals(problem.variables, np.nan)  # NaN where no value is set
         return data, inv_data
 
     def solve_via_data(self, data: dict, warm_start: bool, verbose: bool,
@@ -102,7 +108,10 @@ class CvxpySolver(ConicSolver):
         started = time.perf_counter()
         model, x = conic_model(data)
         setup = time.perf_counter() - started
-        result = model.solve(log=verbose, **_solve_options(solver_opts))
+        options = _solve_options(solver_opts)
+        if warm_start:
+            options["start"] = _start(x, data.get(START))
+        result = model.solve(log=verbose, **options)
         primal = None if result.x is None else np.asarray(result[x], dtype=float)
         return {"result": result, "primal": primal, "setup_time": setup}
 
@@ -201,6 +210,15 @@ def _columns(model: bw.Model, data: dict, n: int) -> bw.LinExpr:
                                  shape=(n, len(where)))
             x = x + place @ block
     return x
+
+
+def _start(x: bw.LinExpr, values: np.ndarray | None) -> dict | None:
+    """A MIP start from the values cvxpy's variables hold (``warm_start=True``): the
+    columns with a value, partial when some have none."""
+    if values is None:
+        return None
+    given = np.flatnonzero(np.isfinite(values[:x.shape[0]]))
+    return {x[given]: values[given]} if given.size else None
 
 
 def _bound(values: np.ndarray | None, n: int, default: float) -> np.ndarray:
