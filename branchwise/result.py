@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -53,6 +54,33 @@ class Result:
         #: The solutions kept, best first, as ``(objective, {variable: value})``: this
         #: one, and with ``pool=k`` up to k distinct in the integer variables.
         self.solutions: list[tuple[float, dict]] = []
+
+    @property
+    def trajectory(self) -> list[tuple[float, float | None, float]]:
+        """(seconds into the search, incumbent or None, bound) as the gap closed."""
+        return self.report.trajectory
+
+    def plot(self, path: str | Path | None = None) -> Any:
+        """Incumbent and bound over the search's time, as a matplotlib ``Figure``
+        (matplotlib is imported here, not with branchwise); saved to ``path`` when given."""
+        try:
+            from matplotlib.figure import Figure
+        except ImportError:
+            raise ImportError("Result.plot needs matplotlib (pip install matplotlib)") from None
+        times = [t for t, _, _ in self.trajectory]
+        figure = Figure(figsize=(6.4, 3.6), layout="constrained")
+        axes = figure.subplots()
+        for values, label in (([o for _, o, _ in self.trajectory], "incumbent"),
+                              ([b for _, _, b in self.trajectory], "bound")):
+            shown = [np.nan if v is None or not np.isfinite(v) else v for v in values]
+            axes.step(times, shown, where="post", label=label)
+        axes.set_xlabel("search time (s)")
+        axes.set_ylabel("objective")
+        axes.set_title(f"{self.model.name or 'model'}: {self.status}, gap {self.gap:.3g}")
+        axes.legend()
+        if path is not None:
+            figure.savefig(path)
+        return figure
 
     @property
     def gap(self) -> float:

@@ -34,6 +34,8 @@ def build_report(search: Search, status: str) -> SolveReport:
     verified = bool(found and search.problem.violation(x)[0] <= FEASIBILITY)
     elapsed = time.perf_counter() - search.started
     log_progress(search, bound, force=True)
+    search.watchers.trajectory.append((elapsed, search.user_value(incumbent.value)
+                                       if found else None, search.user_value(bound)))
     reason = search.unresolved.reason if status == "numerical_error" else ""
     search.log.line(f"status {status} after {search.stats.nodes} nodes, {elapsed:.2f}s"
                     + (f": {reason}" if reason else ""))
@@ -47,6 +49,7 @@ def build_report(search: Search, status: str) -> SolveReport:
         verified=verified,
         stats=report_stats(search),
         pool=[x for _, _, x in incumbent.pool],
+        trajectory=search.watchers.trajectory,
         reason=reason,
     )
 

@@ -42,6 +42,9 @@ class SolveReport:
     #: With ``SolveOptions.pool`` above 1: the best points found, distinct in their
     #: integer columns, best first (the incumbent among them).
     pool: list[np.ndarray] = field(default_factory=list)
+    #: (seconds into the search, incumbent or None, bound) at every improvement and at
+    #: the log's rate, the objective's sense: how the gap closed.
+    trajectory: list[tuple[float, float | None, float]] = field(default_factory=list)
     #: Why the search could not prove its bound, for ``numerical_error`` (empty otherwise):
     #: which node or point no remedy settled, and what the last remedy saw.
     reason: str = ""

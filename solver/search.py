@@ -74,8 +74,7 @@ class Search:
         self.log = SearchLog(options.log, options.log_interval)
         self.watchers = Watchers(options.on_incumbent, options.on_progress,
                                  options.log_interval)
-        if options.on_incumbent is not None:
-            self.incumbent.listener = lambda: self.watchers.incumbent(self)
+        self.incumbent.listener = lambda: self.watchers.incumbent(self)
         self.unresolved = Unresolved(self.log, self.user_value)
         self.integral = IntegralPoints(problem, self.lp, self.integer_cols, self.incumbent,
                                        self.nonlinear, self.unresolved, self.deadline)

@@ -37,23 +37,33 @@ def progress(search: Search) -> dict:
 
 
 class Watchers:
-    """The options' two callbacks, the progress one at most once per ``interval`` s."""
+    """The options' two callbacks, the progress one at most once per ``interval`` s, and
+    the trajectory: (time, incumbent, bound) at every improvement and at that rate, which
+    the report keeps (``SolveReport.trajectory``, what ``Result.plot`` draws)."""
 
     def __init__(self, on_incumbent: IncumbentCallback | None,
                  on_progress: ProgressCallback | None, interval: float) -> None:
         self.on_incumbent, self.on_progress, self.interval = on_incumbent, on_progress, interval
         self._next = 0.0
+        self.trajectory: list[tuple[float, float | None, float]] = []
 
     def incumbent(self, search: Search) -> None:
         """Report the incumbent ``search`` just accepted."""
-        if self.on_incumbent is not None and self.on_incumbent(search.incumbent.x,
-                                                               progress(search)):
+        now = self.record(search)
+        if self.on_incumbent is not None and self.on_incumbent(search.incumbent.x, now):
             raise StopSearch("interrupted")
 
     def tick(self, search: Search) -> None:
-        """Report progress when a call is due."""
-        if self.on_progress is None or time.perf_counter() < self._next:
+        """Report progress when it is due."""
+        if time.perf_counter() < self._next:
             return
         self._next = time.perf_counter() + self.interval
-        if self.on_progress(progress(search)):
+        now = self.record(search)
+        if self.on_progress is not None and self.on_progress(now):
             raise StopSearch("interrupted")
+
+    def record(self, search: Search) -> dict:
+        """Add the search's progress now to the trajectory, and return it."""
+        now = progress(search)
+        self.trajectory.append((now["time"], now["objective"], now["bound"]))
+        return now

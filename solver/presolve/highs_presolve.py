@@ -144,7 +144,9 @@ class HighsPresolve(Pass):
                        if report.stats.get(key) is not None}
             report = replace(report, bound=-report.bound,
                              objective=None if report.objective is None else -report.objective,
-                             stats={**report.stats, **flipped})
+                             stats={**report.stats, **flipped}, trajectory=[
+                                 (t, None if o is None else -o, -b)
+                                 for t, o, b in report.trajectory])
         if report.status in ("infeasible", "unbounded"):
             return _timed(report, run)
         x = None

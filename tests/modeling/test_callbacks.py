@@ -92,3 +92,29 @@ def test_problem_level_incumbents_are_points_of_the_problem_given(presolve):
         assert x.shape == (problem.n_cols,) and problem.violation(x)[0] <= 1e-6
         assert math.isclose(problem.objective_value(x), objective)
     assert math.isclose(seen[-1][1], report.objective)
+
+
+def test_the_trajectory_closes_the_gap_and_plots():
+    m = yardsticks.job_shop(hand=False)
+    res = m.solve(time_limit=60)
+    times = [t for t, _, _ in res.trajectory]
+    incumbents = [o for _, o, _ in res.trajectory if o is not None]
+    assert times == sorted(times) and incumbents == sorted(incumbents, reverse=True)
+    assert res.trajectory[-1][1:] == (res.objective, res.bound)
+    figure = res.plot()
+    assert [line.get_label() for line in figure.axes[0].get_lines()] == ["incumbent", "bound"]
+
+
+def test_the_plot_is_saved_where_asked(tmp_path):
+    m, _ = knapsack()
+    res = m.solve()
+    res.plot(tmp_path / "run.png")
+    assert (tmp_path / "run.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_maximisations_trajectory_speaks_its_sense():
+    # HiGHS presolves the knapsack into a minimisation; the trajectory is turned back.
+    m, _ = knapsack()
+    res = m.solve()
+    assert all(o is None or o > 0 for _, o, _ in res.trajectory)
+    assert res.trajectory[-1][1] == res.objective
