@@ -71,7 +71,7 @@ class Search:
         self.stats = SearchStats()
         self.relaxation = Relaxation(self.lp, self.nonlinear, self.incumbent, options,
                                      self.stats, self.timers, self.remaining)
-        self.log = SearchLog(options.log, options.log_interval)
+        self.log = SearchLog(options.log, options.log_interval, time_limit=options.time_limit)
         self.watchers = Watchers(options.on_incumbent, options.on_progress,
                                  options.log_interval)
         self.incumbent.listener = lambda: self.watchers.incumbent(self)
