@@ -236,3 +236,20 @@ def test_suite_runs_every_peer_on_the_small_flow_shop(tmp_path: Path) -> None:
     with (out / "formulations.csv").open(newline="") as f:
         (formulation,) = list(csv.DictReader(f))
     assert int(formulation["hand_integers"]) == int(formulation["export_integers"]) > 0
+
+
+def test_the_seeds_tool_times_hand_and_export_per_seed(tmp_path: Path) -> None:
+    from benchmarks.logic_scale import seeds
+
+    seeds.main(["--families", "flowshop", "--sizes", "small", "--seeds", "2",
+                "--out", str(tmp_path)])
+    with (tmp_path / "seeds.csv").open() as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["case"] == "flowshop-6x3" and row["hand_solved"] == row["export_solved"] == "2"
+    for kind in ("hand", "export"):
+        times = [float(t) for t in row[f"{kind}_times"].split()]
+        assert len(times) == 2  # written with 3 decimals: the mean of the exact times
+        assert float(row[kind]) == pytest.approx(seeds.shifted_mean(times), abs=1e-3)
+    assert float(row["ratio"]) == pytest.approx((float(row["export"]) + 1) /
+                                                (float(row["hand"]) + 1))
+    assert "flowshop-6x3" in (tmp_path / "summary.md").read_text()
