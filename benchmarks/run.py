@@ -19,7 +19,9 @@ from benchmarks.instances import Instance
 from benchmarks.progress import Progress
 from benchmarks.record import Table
 from benchmarks.runner import run_worker
+from benchmarks.summary import plot_path
 from benchmarks.verdict import verdict
+from branchwise.result import plot_trajectory
 
 #: Seconds a probe (import and version of one solver) may take.
 PROBE_LIMIT = 120.0
@@ -133,6 +135,11 @@ class Session:
         row.update(wall_s=done.wall, peak_rss_mib=done.peak_mib)
         if done.answer.get("time") is None:
             done.answer["time"] = done.wall
+        trajectory = done.answer.pop("trajectory", None)
+        if trajectory:
+            plot_trajectory(trajectory, f"{instance.name} · {solver['name']}: "
+                            f"{done.answer['status']}", plot_path(self.args.out, instance.name,
+                                                                 solver["name"]))
         return done.answer
 
 

@@ -115,12 +115,34 @@ def write(out: Path, rows: list[dict], meta: dict) -> list[SolverStats]:
     times = {s: [charged_time(cells[n, s], limit) if is_solved(cells[n, s]) else None
                  for n in ran] for s in solvers}
     note = profile_plot.plot(times, out / "profile.png") if ran else "no instance ran for all"
-    text = markdown(rows, meta, stats, note)
+    text = markdown(rows, meta, stats, note, out)
     (out / "summary.md").write_text(text)
     return stats
 
 
-def markdown(rows: list[dict], meta: dict, stats: list[SolverStats], profile_note: str) -> str:
+#: The folder of a run's trajectory plots (incumbent and bound over time), inside ``out``.
+PLOTS = "plots"
+
+
+def plot_path(out: Path, instance: str, solver: str) -> Path:
+    """Where the harness saves the trajectory plot of one run."""
+    folder = out / PLOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{instance}.{solver}.png"
+
+
+def plots_section(out: Path) -> str:
+    """Links to every trajectory plot the run saved (none: no section)."""
+    plots = sorted((out / PLOTS).glob("*.png")) if (out / PLOTS).is_dir() else []
+    if not plots:
+        return ""
+    links = ", ".join(f"[{p.stem}]({PLOTS}/{p.name})" for p in plots)
+    return ("## Incumbent and bound over time\n\nOne plot per run of a solver that "
+            f"reports its trajectory (branchwise): {links}")
+
+
+def markdown(rows: list[dict], meta: dict, stats: list[SolverStats], profile_note: str,
+             out: Path | None = None) -> str:
     """The whole summary as Markdown text."""
     solvers = [s["name"] for s in meta["solvers"] if s["available"]]
     ran, all_solved = ran_by_all(rows, solvers), solved_by_all(rows, solvers)
@@ -142,6 +164,7 @@ def markdown(rows: list[dict], meta: dict, stats: list[SolverStats], profile_not
         profile_note or "![performance profile](profile.png)",
         "## Per instance",
         _instance_table(rows, solvers),
+        "" if out is None else plots_section(out),
     ]
     return "\n\n".join(part for part in parts if part) + "\n"
 

@@ -61,26 +61,9 @@ class Result:
         return self.report.trajectory
 
     def plot(self, path: str | Path | None = None) -> Any:
-        """Incumbent and bound over the search's time, as a matplotlib ``Figure``
-        (matplotlib is imported here, not with branchwise); saved to ``path`` when given."""
-        try:
-            from matplotlib.figure import Figure
-        except ImportError:
-            raise ImportError("Result.plot needs matplotlib (pip install matplotlib)") from None
-        times = [t for t, _, _ in self.trajectory]
-        figure = Figure(figsize=(6.4, 3.6), layout="constrained")
-        axes = figure.subplots()
-        for values, label in (([o for _, o, _ in self.trajectory], "incumbent"),
-                              ([b for _, _, b in self.trajectory], "bound")):
-            shown = [np.nan if v is None or not np.isfinite(v) else v for v in values]
-            axes.step(times, shown, where="post", label=label)
-        axes.set_xlabel("search time (s)")
-        axes.set_ylabel("objective")
-        axes.set_title(f"{self.model.name or 'model'}: {self.status}, gap {self.gap:.3g}")
-        axes.legend()
-        if path is not None:
-            figure.savefig(path)
-        return figure
+        """Incumbent and bound over the search's time (:func:`plot_trajectory`)."""
+        return plot_trajectory(self.trajectory, f"{self.model.name or 'model'}: "
+                               f"{self.status}, gap {self.gap:.3g}", path)
 
     @property
     def gap(self) -> float:
@@ -134,3 +117,28 @@ class Result:
         if self.model.maximize_objective:
             worse = -worse
         return worse <= FEASIBILITY * max(1.0, abs(self.report.objective))
+
+
+def plot_trajectory(trajectory: list[tuple[float, float | None, float]], title: str,
+                    path: str | Path | None = None) -> Any:
+    """Incumbent and bound over a search's time (``SolveReport.trajectory``), as a
+    matplotlib ``Figure`` (matplotlib is imported here, not with branchwise); saved to
+    ``path`` when given."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError("plotting needs matplotlib (pip install matplotlib)") from None
+    times = [t for t, _, _ in trajectory]
+    figure = Figure(figsize=(6.4, 3.6), layout="constrained")
+    axes = figure.subplots()
+    for values, label in (([o for _, o, _ in trajectory], "incumbent"),
+                          ([b for _, _, b in trajectory], "bound")):
+        shown = [np.nan if v is None or not np.isfinite(v) else v for v in values]
+        axes.step(times, shown, where="post", label=label)
+    axes.set_xlabel("search time (s)")
+    axes.set_ylabel("objective")
+    axes.set_title(title)
+    axes.legend()
+    if path is not None:
+        figure.savefig(path)
+    return figure

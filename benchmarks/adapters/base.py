@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 #: Statuses an adapter reports; a solver's own wording is mapped onto these where it fits.
@@ -30,6 +30,9 @@ class Outcome:
     time: float | None = None
     sense: str = "min"
     note: str = ""
+    #: (seconds, incumbent or None, bound) as the search went, where the solver tells
+    #: (branchwise): the harness plots it.
+    trajectory: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The outcome as a JSON-ready dict."""

@@ -35,4 +35,5 @@ def solve(path: Path, limits: Limits) -> Outcome:
         time=report.time,
         sense="max" if maximize else "min",
         note="" if report.verified or report.objective is None else "solution not verified",
+        trajectory=[list(point) for point in report.trajectory],
     )

@@ -74,6 +74,7 @@ def write(out: Path, rows: list[dict], facts: list[dict], meta: dict) -> list[st
         "## Hand model and branchwise's export",
         _formulation_table(facts, cells),
         summary.failures(rows),
+        summary.plots_section(out),
     ]
     (out / "summary.md").write_text("\n\n".join(p for p in parts if p) + "\n")
     return problems

@@ -236,6 +236,9 @@ def test_suite_runs_every_peer_on_the_small_flow_shop(tmp_path: Path) -> None:
     with (out / "formulations.csv").open(newline="") as f:
         (formulation,) = list(csv.DictReader(f))
     assert int(formulation["hand_integers"]) == int(formulation["export_integers"]) > 0
+    # branchwise reports its trajectory: its run's plot is saved and linked
+    plot = out / "plots" / "flowshop-6x3.branchwise.png"
+    assert plot.read_bytes()[:4] == b"\x89PNG" and "(plots/flowshop-6x3.branchwise.png)" in text
 
 
 def test_the_seeds_tool_times_hand_and_export_per_seed(tmp_path: Path) -> None:
