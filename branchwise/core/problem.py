@@ -220,9 +220,11 @@ class Problem:
             parts += [block.names[i] for i in np.flatnonzero(~(upper_ok & lower_ok))]
         return parts
 
-    def without_idle_columns(self, candidates: np.ndarray) -> Problem:
+    def without_idle_columns(self, candidates: np.ndarray, order: np.ndarray | None = None
+                             ) -> Problem:
         """The problem without those ``candidates`` that are fixed and read by nothing (no
-        row, no ``Q`` entry, no SOS set), their fixed value's cost moved to the offset.
+        row, no ``Q`` entry, no SOS set), their fixed value's cost moved to the offset, the
+        other columns in ``order`` (a permutation of all of them; default: as they are).
 
         Meant for writing a problem out: the columns a reformulation fixes because it
         recomputes their values on the way back (unused definitions, decision-tree nodes)
@@ -236,9 +238,10 @@ class Problem:
             idle[touched.row] = idle[touched.col] = False
         for members in (*self.sos1, *self.sos2):
             idle[members] = False
-        if self.nonlinear or not idle.any():
+        order = np.arange(self.n_cols) if order is None else np.asarray(order, dtype=np.int64)
+        if self.nonlinear or not (idle.any() or np.any(order != np.arange(self.n_cols))):
             return self
-        keep = np.flatnonzero(~idle)
+        keep = order[~idle[order]]
         renumber = np.full(self.n_cols, -1, dtype=np.int64)
         renumber[keep] = np.arange(keep.size)
         logic = renumber[self.logic_columns]
