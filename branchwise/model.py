@@ -494,13 +494,8 @@ class Model:
         if nonconvex == "error":
             _require_convex(ref)
         watch = Watch(self, on_incumbent, on_progress, lazy)
-        begun = None if given is None else complete_start(ref.problem, *given, options)
-        if begun is not None and begun.outcome == ACCEPTED and watch.rejects_start(
-                ref, begun.report):
-            begun = Start(INFEASIBLE, "it breaks a lazy constraint")
+        begun = None if given is None else self._begin(ref, given, options, watch)
         accepted = begun is not None and begun.outcome == ACCEPTED
-        if begun is not None and log:
-            print(f"MIP start: {begun.outcome}: {begun.why}", flush=True)
         if accepted and watch.start(ref, begun.report):  # stopped at the first incumbent
             result = self._result(ref, replace(begun.report, status="interrupted"))
         else:
@@ -521,6 +516,17 @@ class Model:
         result.time = time.perf_counter() - started
         watch.reraise(result)
         return result
+
+    def _begin(self, ref: Reformulation, given: tuple[np.ndarray, np.ndarray],
+               options: SolveOptions, watch: Watch) -> Start:
+        """The MIP start ``given`` (columns, values) completed on ``ref.problem``, checked
+        against the lazy constraints (its completion never asked them), and logged."""
+        begun = complete_start(ref.problem, *given, options)
+        if begun.outcome == ACCEPTED and watch.rejects_start(ref, begun.report):
+            begun = Start(INFEASIBLE, "it breaks a lazy constraint")
+        if options.log:
+            print(f"MIP start: {begun.outcome}: {begun.why}", flush=True)
+        return begun
 
     def _with_start(self, ref: Reformulation, result: Result, begun: Start) -> Result:
         """``result`` of a search that had ``begun``'s objective as its cutoff: where it
