@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from branchwise.core.problem import Problem
-from branchwise.core.tolerances import FEASIBILITY, INTEGRALITY, scaled
+from branchwise.core.tolerances import FEASIBILITY, INTEGRALITY, bound_excess
 from branchwise.expr import LinExpr, Var, VarArray
 from branchwise.solver import SolveOptions, SolveReport, solve
 
@@ -104,8 +104,7 @@ def complete_start(problem: Problem, columns: np.ndarray, values: np.ndarray,
     """The start fixed on ``problem`` (the model columns come first in it) and the rest
     solved within the start's share of the time (module docstring)."""
     lower, upper = problem.col_lower[columns], problem.col_upper[columns]
-    outside = scaled(np.maximum(lower - values, values - upper), np.maximum(
-        np.abs(lower), np.abs(upper)))
+    outside = bound_excess(values, lower, upper)
     if columns.size and np.max(outside) > FEASIBILITY:
         k = int(np.argmax(outside))
         return Start(INFEASIBLE, f"{problem.col_names[columns[k]]} = {values[k]:g} is outside "

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
-from branchwise.core.tolerances import FEASIBILITY, scaled
+from branchwise.core.tolerances import FEASIBILITY, bound_excess
 from branchwise.expr import Constraint, LinExpr, Rows
 from branchwise.relaxations import Reformulation
 from branchwise.result import Result
@@ -166,6 +166,4 @@ def lazy_matrix(model: Model, constraints: Any, width: int
 def broken(rows: tuple[sp.csr_matrix, np.ndarray, np.ndarray], x: np.ndarray) -> bool:
     """True when ``x`` breaks a row ``lower <= A x <= upper`` beyond the tolerance."""
     matrix, lower, upper = rows
-    activity = matrix @ x
-    return bool(np.any(scaled(np.maximum(lower - activity, activity - upper),
-                              np.maximum(np.abs(lower), np.abs(upper))) > FEASIBILITY))
+    return bool(np.any(bound_excess(matrix @ x, lower, upper) > FEASIBILITY))

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from branchwise.core.problem import Problem
-from branchwise.core.tolerances import FEASIBILITY, INTEGRALITY, scaled
+from branchwise.core.tolerances import FEASIBILITY, INTEGRALITY, bound_excess
 from branchwise.solver.options import SolveOptions
 from branchwise.solver.relax.lp import NodeLP
 from branchwise.solver.relax.nlp import NlpRelaxation
@@ -245,10 +245,7 @@ class Incumbent:
             return False
         A, lower, upper = rows  # noqa: N806
         self.lp.add_rows(A, lower, upper)
-        activity = A @ x
-        excess = np.maximum(lower - activity, activity - upper)
-        broken = bool(np.any(scaled(excess, np.where(activity > upper, upper, lower))
-                             > FEASIBILITY))
+        broken = bool(np.any(bound_excess(A @ x, lower, upper) > FEASIBILITY))
         self.lazy_rejections += broken
         return broken
 
