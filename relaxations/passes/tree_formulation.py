@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -88,7 +89,7 @@ class DecisionTreePass(Lowering):
         shapes = [s for s in shapes if _complete(s, forms)]
         if not shapes:  # no leaf is possible within the bounds: the model is infeasible
             target.add_row(LinExpr.constant(1.0), upper=0.0, hint="_tree")
-            return tree, [], []
+            return tree, [], [], None
         y = _Value(tree, target)
         side = target.relaxed.get(tree.root)
         lines = _one_function(shapes, forms, side, target) if side is not None else None
@@ -97,29 +98,37 @@ class DecisionTreePass(Lowering):
                 expr = y.column - slope * forms.exprs[0] if slope else y.column
                 target.add_row(expr, **{"lower" if side == "up" else "upper": intercept},
                                hint="_tree")
-            return tree, [], []
+            return tree, [], [], None
         null = next((i for i, s in enumerate(shapes) if _is_null(s)), None)
         decided = _decided_leaf(target, shapes, forms, null)
         if side is not None and null is not None and _switched(
                 target, shapes, forms, null, decided, y, side):
-            return tree, [], []
+            return tree, [], [], None
         indicators = _indicators(target, shapes, forms, null, decided)
         bounded = all(math.isfinite(v) for s in shapes for iv in s.bounds.values() for v in iv)
-        if choice.tree_uses_hull(target.options, len(forms.exprs), bounded):
+        constant = all(s.value[0] is None for s in shapes)
+        intervals = [s.bounds.get(0) for s in shapes]  # as the leaves came, for the way back
+        widened = side is not None and constant and _widen(target, shapes, forms, null, side)
+        if choice.tree_uses_hull(target.options, len(forms.exprs), bounded, constant):
             _hull(target, shapes, forms, indicators, y)
         else:
             _big_m(target, shapes, forms, indicators, y, what)
         add_leaf_links(target, [s.domain for s in shapes], indicators, forms.exprs)
-        return tree, [s.leaf for s in shapes], indicators
+        # A widened leaf may be chosen where another holds (at no better value): the way
+        # back then takes the leaf whose own interval holds the form's value.
+        where = (forms.exprs[0], intervals) if widened else None
+        return tree, [s.leaf for s in shapes], indicators, where
 
-    def invert(self, data: tuple[DecisionTree, list[Leaf], list[LinExpr]],
+    def invert(self, data: tuple[DecisionTree, list[Leaf], list[LinExpr], Any],
                solution: Solution) -> Solution:
         """Record the sides the chosen leaf takes, then the absorbed nodes' values."""
-        tree, leaves, indicators = data
+        tree, leaves, indicators, where = data
         x, witness = solution.x, solution.witness
         if leaves:  # without them (relaxed, or infeasible) Python's branches are the ones
-            taken = leaves[int(np.argmax([float(d.evaluate(x)) for d in indicators]))]
-            for cond, side in taken.path:
+            chosen = int(np.argmax([float(d.evaluate(x)) for d in indicators]))
+            if where is not None:
+                chosen = _holding(chosen, float(where[0].evaluate(x)), where[1])
+            for cond, side in leaves[chosen].path:
                 witness[cond] = side
         for node in tree.inner:  # creation order: children before their parents
             x[node.column] = node.evaluate(x, witness)
@@ -302,6 +311,52 @@ def _held_by_variable_bounds(target: Target, f: LinExpr, on: LinExpr, lo: float,
         low = low or (at[0][0] >= 0.0 and at[1][0] >= lo)
         high = high or (at[0][1] <= 0.0 and at[1][1] <= hi)
     return low, high
+
+
+def _holding(chosen: int, value: float, intervals: list[Interval]) -> int:
+    """The leaf whose own interval holds the form's ``value``: ``chosen`` (the solver's)
+    when it does, else the nearest."""
+    def distance(k: int) -> float:
+        lo, hi = intervals[k]
+        return max(lo - value, value - hi, 0.0)
+
+    return min(range(len(intervals)), key=lambda k: (distance(k), k != chosen))
+
+
+def _widen(target: Target, shapes: list[_Shape], forms: _Forms, null: int | None, side: str
+           ) -> bool:
+    """Drop the conditions the objective makes idle, on a tree over one form whose leaves
+    are constants (a fee by tier): a leaf whose value is at least every value below it
+    (``side`` "up", at most for "down") may hold down to the lowest end, as a leaf at
+    least every value above may hold up to the highest: choosing it there is never better
+    than the leaf that really holds, so the epigraph is the same, and the aggregated rows
+    lose the bounds (``load > small capacity`` for the large fee) a modeler leaves out by
+    hand. The leaves' domains widen with them (for the links). True when one widened."""
+    if len(forms.exprs) != 1:
+        return False
+    sign = 1.0 if side == "up" else -1.0
+    given = [(s.bounds[0], s.value[2]) for s in shapes]  # every leaf judged as it came
+    lowest = min(lo for (lo, _), _ in given)
+    highest = max(hi for (_, hi), _ in given)
+    if not (math.isfinite(lowest) and math.isfinite(highest)):
+        return False
+    widened = False
+    for i, (shape, ((lo, hi), value)) in enumerate(zip(shapes, given, strict=True)):
+        if i == null:
+            continue
+        others = given[:i] + given[i + 1:]
+        if lo > lowest and all(sign * (value - v) >= 0 for (_, end), v in others
+                               if end <= lo):
+            lo = lowest
+        if hi < highest and all(sign * (value - v) >= 0 for (start, _), v in others
+                                if start >= hi):
+            hi = highest
+        if (lo, hi) != shape.bounds[0]:
+            f = forms.exprs[0]
+            shape.bounds[0] = (lo, hi)
+            shape.domain = Domain(target.bounds, [f - hi, lo - f])
+            widened = True
+    return widened
 
 
 def _indicators(target: Target, shapes: list[_Shape], forms: _Forms, null: int | None,

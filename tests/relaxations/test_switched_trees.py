@@ -134,3 +134,81 @@ def test_off_then_two_pieces_on_an_integer_equals_brute_force(fee, cut, slopes, 
     best = max(values) if maximize else min(values)
     assert res.status == "optimal" and res.verified
     assert math.isclose(res.objective, best, abs_tol=1e-6), (res.objective, best)
+
+
+@bw.program
+def tier_fee(load):
+    if load <= 0:
+        return 0.0
+    elif load <= 5:
+        return 10.0
+    else:
+        return 16.0
+
+
+def test_a_fee_by_tier_drops_the_conditions_the_objective_makes_idle():
+    # Minimised: the large fee (16) is never worth choosing below 5, so its "load > 5"
+    # needs no row, as in the hand model's load <= 5 small + 9 large.
+    m = bw.Model()
+    load = m.continuous("load", 0, 9)
+    spare = m.continuous("spare", 0, 9)
+    m.add(load + spare >= 7)
+    m.minimize(tier_fee(load) + 3 * spare)
+    compiled = m.to_problem(native_sos=False)
+    hand = bw.Model()
+    load_h, spare_h = hand.continuous("load", 0, 9), hand.continuous("spare", 0, 9)
+    small, large = hand.binary("small"), hand.binary("large")
+    hand.add(load_h + spare_h >= 7)
+    hand.add(small + large <= 1)
+    hand.add(load_h <= 5 * small + 9 * large)
+    hand.minimize(10 * small + 16 * large + 3 * spare_h)
+    expected = hand.to_problem(native_sos=False)
+    assert (compiled.n_rows, compiled.n_cols) == (expected.n_rows, expected.n_cols)
+    assert _root_bound(compiled) >= _root_bound(expected) - 1e-9
+    res = m.solve()
+    assert res.status == "optimal" and res.verified and math.isclose(res.objective, 16.0)
+    assert res.witness  # the way back records the branch that holds
+
+
+@bw.program
+def tiers_at_most(n, c0, c1, c2, f0, f1, f2, f3):
+    if n <= c0:
+        return f0
+    elif n <= c1:
+        return f1
+    elif n <= c2:
+        return f2
+    else:
+        return f3
+
+
+@bw.program
+def tiers_below(n, c0, c1, c2, f0, f1, f2, f3):
+    if n < c0:
+        return f0
+    elif n < c1:
+        return f1
+    elif n < c2:
+        return f2
+    else:
+        return f3
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(cuts=st.lists(st.integers(0, 12), min_size=3, max_size=3),
+       fees=st.lists(st.integers(-5, 20), min_size=4, max_size=4),
+       strict=st.booleans(), slope=st.integers(-3, 3), maximize=st.booleans())
+def test_constant_tiers_equal_brute_force(cuts, fees, strict, slope, maximize):
+    # A tier table of constants on an integer, in either direction, with strict or
+    # non-strict cuts (equal cuts leave empty tiers): widened leaves never change the
+    # optimum.
+    rule = tiers_below if strict else tiers_at_most
+    cuts = sorted(cuts)
+    m = bw.Model()
+    n = m.integer("n", 0, 12)
+    (m.maximize if maximize else m.minimize)(rule(n, *cuts, *fees) + slope * n)
+    res = m.solve()
+    values = [rule(v, *cuts, *fees) + slope * v for v in range(13)]
+    best = max(values) if maximize else min(values)
+    assert res.status == "optimal" and res.verified
+    assert math.isclose(res.objective, best, abs_tol=1e-6), (res.objective, best)
