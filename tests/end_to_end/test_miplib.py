@@ -54,7 +54,7 @@ def assert_optimal(problem: Problem, optimum: float) -> None:
     assert worst <= 1e-6, f"{problem.name}: violation {worst} at {where}"
 
 
-@pytest.mark.parametrize(("name", "optimum"), instances())
+@pytest.mark.parametrize(("name", "optimum"), list(instances()))
 def test_known_optimum(name: str, optimum: float) -> None:
     """The engine reaches the published optimum."""
     assert_optimal(read_problem(MIP / f"{name}.mps.gz"), optimum)
