@@ -87,7 +87,9 @@ class SolveOptions:
         = field(default=None, repr=False, compare=False)
     #: Keep this many best solutions distinct in their integer columns
     #: (``SolveReport.pool``): the search then prunes only nodes that cannot beat the
-    #: worst kept one, and goes on past an integral point while its node holds others.
+    #: worst kept one, and goes on past an integral point while its node holds others
+    #: (on problems without nonlinear rows: with them the pool keeps the points the search
+    #: meets, which need not be the best ones).
     pool: int = 1
     #: An objective value some known point reaches (a completed MIP start's), in the
     #: problem's own sense: the search prunes every node that cannot beat it by the gap, as
