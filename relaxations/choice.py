@@ -110,8 +110,15 @@ def use_hull(options: Options, disjuncts: int, columns: int, bounded: bool) -> b
     """Whether a top-level disjunction of linear conjunctions gets its convex hull."""
     if options.mode == "hull":
         return bounded
-    return (options.mode == "auto" and bounded and 2 < disjuncts <= HULL_MAX_DISJUNCTS
-            and columns <= HULL_MAX_COLUMNS)
+    return (hull_possible(options, disjuncts) and bounded and columns <= HULL_MAX_COLUMNS)
+
+
+def hull_possible(options: Options, disjuncts: int) -> bool:
+    """Whether a disjunction of this many terms may get its hull at all (before its
+    columns and bounds are looked at)."""
+    if options.mode == "hull":
+        return True
+    return options.mode == "auto" and 2 < disjuncts <= HULL_MAX_DISJUNCTS
 
 
 def tree_uses_hull(options: Options, forms: int, bounded: bool, constant_values: bool

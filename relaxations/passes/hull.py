@@ -32,8 +32,9 @@ class HullPass(Lowering):
         self._accepted: tuple[Any, list[Disjunct], np.ndarray] | None = None
 
     def accepts(self, item: Requirement, target: Target) -> bool:
-        if not isinstance(item.condition, Or):
-            return False
+        if not isinstance(item.condition, Or) or not choice.hull_possible(
+                target.options, len(item.condition.children)):
+            return False  # (cheaply: two-term disjunctions never get it in "auto")
         disjuncts = [conjunction(c) for c in item.condition.children]
         if any(d is None for d in disjuncts):
             return False
