@@ -52,6 +52,9 @@ class _Shape:
     domain: Domain
     bounds: dict[int, Interval]
     value: tuple[int | None, float, float]
+    #: The bounds with strict comparisons on continuous forms read as non-strict (no gap):
+    #: where :func:`_widen` may close a gap.
+    closed: dict[int, Interval]
 
 
 class _Forms:
@@ -108,7 +111,7 @@ class DecisionTreePass(Lowering):
         bounded = all(math.isfinite(v) for s in shapes for iv in s.bounds.values() for v in iv)
         constant = all(s.value[0] is None for s in shapes)
         intervals = [s.bounds.get(0) for s in shapes]  # as the leaves came, for the way back
-        widened = side is not None and constant and _widen(target, shapes, forms, null, side)
+        widened = side is not None and _widen(target, shapes, forms, null, side)
         if choice.tree_uses_hull(target.options, len(forms.exprs), bounded, constant):
             _hull(target, shapes, forms, indicators, y)
         else:
@@ -154,12 +157,31 @@ class _Value:
 
 def _shape(leaf: Leaf, target: Target, forms: _Forms) -> _Shape | None:
     """The leaf's rows read as bounds on forms; None when a row is a false constant."""
+    rows = _leaf_rows(leaf, target, target.options.strict_gap)
+    bounds, closed = _form_bounds(rows, forms), _form_bounds(_leaf_rows(leaf, target, 0.0),
+                                                             forms)
+    if bounds is None or closed is None:
+        return None
+    value_coefs, value_const = leaf.value
+    split = forms.split(value_coefs)
+    value = (None, 0.0, value_const) if split is None else (split[0], split[1], value_const)
+    return _Shape(leaf, Domain(target.bounds, rows), bounds, value, closed)
+
+
+def _leaf_rows(leaf: Leaf, target: Target, gap: float) -> list[LinExpr]:
+    """The rows ``e <= 0`` of a leaf's comparisons (a strict one on a continuous expression
+    kept ``gap`` inside) and literals."""
     rows: list[LinExpr] = []
     for atom in leaf.atoms:
         if isinstance(atom, Constraint):
-            rows += le_rows(atom, target.integral, target.options.strict_gap)
+            rows += le_rows(atom, target.integral, gap)
         else:
             rows.append(literal_row(atom.column, atom.positive))
+    return rows
+
+
+def _form_bounds(rows: list[LinExpr], forms: _Forms) -> dict[int, Interval] | None:
+    """Each row read as a bound on its form; None when a row is a false constant."""
     bounds: dict[int, Interval] = {}
     for e in rows:
         cols, coefs, const = terms(e)
@@ -172,10 +194,7 @@ def _shape(leaf: Leaf, target: Target, forms: _Forms) -> _Shape | None:
         lo, hi = bounds.get(form, (-math.inf, math.inf))
         limit = -const / scale
         bounds[form] = (lo, min(hi, limit)) if scale > 0 else (max(lo, limit), hi)
-    value_coefs, value_const = leaf.value
-    split = forms.split(value_coefs)
-    value = (None, 0.0, value_const) if split is None else (split[0], split[1], value_const)
-    return _Shape(leaf, Domain(target.bounds, rows), bounds, value)
+    return bounds
 
 
 def _complete(shape: _Shape, forms: _Forms) -> bool:
@@ -325,38 +344,71 @@ def _holding(chosen: int, value: float, intervals: list[Interval]) -> int:
 
 def _widen(target: Target, shapes: list[_Shape], forms: _Forms, null: int | None, side: str
            ) -> bool:
-    """Drop the conditions the objective makes idle, on a tree over one form whose leaves
-    are constants (a fee by tier): a leaf whose value is at least every value below it
-    (``side`` "up", at most for "down") may hold down to the lowest end, as a leaf at
-    least every value above may hold up to the highest: choosing it there is never better
-    than the leaf that really holds, so the epigraph is the same, and the aggregated rows
-    lose the bounds (``load > small capacity`` for the large fee) a modeler leaves out by
-    hand. The leaves' domains widen with them (for the links). True when one widened."""
+    """Drop the conditions the objective makes idle, on a tree over one form (``side`` "up":
+    the value is only pushed down, so a leaf may also hold where its value is at least that
+    of the leaf that really holds; "down" the other way round). The epigraph stays the
+    same, and the rows lose what a modeler leaves out by hand:
+
+    * a leaf with a constant value at least every value below it (above it) holds down to
+      the lowest (up to the highest) end: the large fee's ``load > small capacity``;
+    * a strict comparison on a continuous form is closed (its gap dropped) where the leaf
+      is no better than the leaf holding at the closed end: the set-up cost of ordering
+      makes ``q > 0`` into ``q >= 0``, the dearer tier ``q < 100`` into ``q <= 100``, the
+      hand model's closed tiers. (Closing it the other way, the cheaper leaf's end, would
+      change the answer, and moving the round end of the next leaf onto the gap instead
+      was measured slower: tariff 0.13 s to 0.17 s over twelve seeds.)
+
+    Values are linear along the form, so "no better" is checked at end points. The
+    leaves' domains widen with them (for the links and the Ms). True when one widened."""
     if len(forms.exprs) != 1:
         return False
     sign = 1.0 if side == "up" else -1.0
-    given = [(s.bounds[0], s.value[2]) for s in shapes]  # every leaf judged as it came
-    lowest = min(lo for (lo, _), _ in given)
-    highest = max(hi for (_, hi), _ in given)
+    given = [s.bounds[0] for s in shapes]  # every leaf judged as it came
+    lowest, highest = min(lo for lo, _ in given), max(hi for _, hi in given)
     if not (math.isfinite(lowest) and math.isfinite(highest)):
         return False
+
+    def no_better(i: int, k: int, points: tuple[float, ...]) -> bool:
+        return all(sign * (_value_at(shapes[i], t) - _value_at(shapes[k], t)) >= 0
+                   for t in points)
+
+    def holding(t: float, i: int) -> int | None:
+        return next((k for k, (lo, hi) in enumerate(given) if k != i and lo <= t <= hi), None)
+
+    hole = 2 * target.options.strict_gap
     widened = False
-    for i, (shape, ((lo, hi), value)) in enumerate(zip(shapes, given, strict=True)):
+    for i, (lo, hi) in enumerate(given):
         if i == null:
             continue
-        others = given[:i] + given[i + 1:]
-        if lo > lowest and all(sign * (value - v) >= 0 for (_, end), v in others
-                               if end <= lo):
+        below = [k for k, (_, end) in enumerate(given) if k != i and end <= lo]
+        above = [k for k, (start, _) in enumerate(given) if k != i and start >= hi]
+        closed_lo, closed_hi = shapes[i].closed.get(0, (lo, hi))
+        if shapes[i].value[0] is None and below and all(no_better(i, k, given[k])
+                                                        for k in below):
             lo = lowest
-        if hi < highest and all(sign * (value - v) >= 0 for (start, _), v in others
-                                if start >= hi):
+        elif lo - hole <= closed_lo < lo:  # a strict lower end, a gap above the closed one
+            k = holding(closed_lo, i)
+            if k is not None and no_better(i, k, (closed_lo,)):
+                lo = closed_lo
+        if shapes[i].value[0] is None and above and all(no_better(i, k, given[k])
+                                                        for k in above):
             hi = highest
-        if (lo, hi) != shape.bounds[0]:
+        elif hi < closed_hi <= hi + hole:
+            k = holding(closed_hi, i)
+            if k is not None and no_better(i, k, (closed_hi,)):
+                hi = closed_hi
+        if (lo, hi) != given[i]:
             f = forms.exprs[0]
-            shape.bounds[0] = (lo, hi)
-            shape.domain = Domain(target.bounds, [f - hi, lo - f])
+            shapes[i].bounds[0] = (lo, hi)
+            shapes[i].domain = Domain(target.bounds, [f - hi, lo - f])
             widened = True
     return widened
+
+
+def _value_at(shape: _Shape, t: float) -> float:
+    """A leaf's value where its one form is ``t``."""
+    form, scale, const = shape.value
+    return const if form is None else const + scale * t
 
 
 def _indicators(target: Target, shapes: list[_Shape], forms: _Forms, null: int | None,

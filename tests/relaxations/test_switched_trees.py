@@ -212,3 +212,54 @@ def test_constant_tiers_equal_brute_force(cuts, fees, strict, slope, maximize):
     best = max(values) if maximize else min(values)
     assert res.status == "optimal" and res.verified
     assert math.isclose(res.objective, best, abs_tol=1e-6), (res.objective, best)
+
+
+@bw.program
+def order_cost(q):
+    if q <= 0:
+        return 0.0
+    if q < 100:
+        return 50 + 4.0 * q
+    elif q < 250:
+        return 50 + 3.5 * q
+    else:
+        return 50 + 3.0 * q
+
+
+def test_strict_tiers_that_are_dearer_at_their_end_are_closed():
+    # q > 0 (ordering costs the set-up) and q < 100, q < 250 (dearer than the next tier
+    # there) are written closed, as by hand: no coefficient of the strict gap's size.
+    m = bw.Model()
+    q = m.continuous("q", 0, 600)
+    stock = m.continuous("stock", 0, 600)
+    m.add(q - stock >= 180)
+    m.minimize(order_cost(q) + 0.5 * stock)
+    compiled = m.to_problem(native_sos=False)
+    small = np.abs(compiled.A.data)
+    assert not np.any((small > 0) & (small < 1e-3))
+    assert not np.any(np.isin(np.round(compiled.A.data, 6), [-99.99999, -249.99999]))
+    res = m.solve()
+    assert res.status == "optimal" and res.verified
+    grid = np.concatenate([np.linspace(180, 600, 4201), [250.0]])
+    best = min(order_cost(v) + 0.5 * (v - 180) for v in grid)
+    assert math.isclose(res.objective, best, abs_tol=1e-6)
+
+
+@bw.program
+def rising_tiers(draw):
+    if draw < 40:
+        return 1.0 * draw
+    else:
+        return 1.4 * draw
+
+
+def test_a_strict_end_that_is_cheaper_stays_strict():
+    # All-units pricing that rises: at 40 the first tier would be cheaper than the one
+    # that holds, so its "draw < 40" must keep its gap (40 costs 56, not 40).
+    m = bw.Model()
+    draw = m.continuous("draw", 0, 100)
+    m.add(draw >= 40)
+    m.minimize(rising_tiers(draw))
+    res = m.solve()
+    assert res.status == "optimal" and res.verified
+    assert math.isclose(res.objective, 56.0, abs_tol=1e-6)
