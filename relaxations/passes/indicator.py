@@ -14,7 +14,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from branchwise.expr import Constraint, LinExpr, quicksum
+import numpy as np
+
+from branchwise.expr import Constraint, LinExpr, quicksum, scalar_terms
 from branchwise.logic import And, Complements, Count, Literal, Not, Or, negate
 from branchwise.relaxations.analysis.bounds import Described, What
 from branchwise.relaxations.analysis.domain import Domain, literal_row
@@ -85,7 +87,17 @@ def _imply_or(target: Target, cond: Or, delta: LinExpr, what: What) -> None:
     if delta.is_constant and _either_many(target, list(cond.children), what):
         return
     chosen = quicksum(literal(target, c, "+", what) for c in cond.children)
-    target.add_row(chosen - delta, lower=0.0, hint="_or")
+    clause = chosen - delta
+    if _least_over_binaries(clause) >= 0.0:
+        return  # a clause no 0/1 point breaks (``~a | b | ~b``, from a & ~b -> ~b): no row
+    target.add_row(clause, lower=0.0, hint="_or")
+
+
+def _least_over_binaries(e: LinExpr) -> float:
+    """The least value over the 0/1 box of an expression of 0/1 literals (its columns are
+    binary variables and indicators, each between 0 and 1)."""
+    _, coefs = scalar_terms(e)
+    return float(e.const[0]) + float(np.minimum(coefs, 0.0).sum())
 
 
 def _either_two(target: Target, first: Any, second: Any, what: What) -> None:

@@ -74,7 +74,7 @@ def test_pyomo_gdp_model_has_the_hand_models_optimum(small: tuple[str, str, floa
 #: Families whose compiled model misses the issue's bar at the small size, and why.
 KNOWN_WEAKER = {
     "unitcommit": "the export's root LP and columns match the hand model's (208367, 480 to "
-                  "720) but it has 1418 rows to 888: the minimum up/down times stay one "
+                  "720) but it has 1303 rows to 888: the minimum up/down times stay one "
                   "clause per hour pair, not the hand model's turn-on/off sums over v, w",
 }
 
