@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from branchwise.relaxations import Reformulation
-from branchwise.result import Result
-from branchwise.solver import SolveReport
+from branchwise.result import Result, point_result
 
 if TYPE_CHECKING:
     from branchwise.model import Model
@@ -27,11 +26,8 @@ def kept_solutions(model: Model, ref: Reformulation, result: Result,
     """Up to ``count`` verified solutions distinct in the model's integer variables, best
     first: ``result``'s own and those of ``points`` (columns of ``ref.problem``)."""
     candidates = [result] if result.x is not None and result.verified else []
-    for x in points:
-        values, witness = ref.invert(np.array(x, dtype=float))
-        report = SolveReport("feasible", x, ref.problem.objective_value(x), result.bound,
-                             result.nodes, result.time, verified=True)
-        candidates.append(Result(model, report, values, witness))
+    candidates += [point_result(model, ref, x, result.bound, result.nodes, result.time)
+                   for x in points]
     integral = np.flatnonzero(model.integral_columns()[:model.n_vars])
     sign = -1.0 if model.maximize_objective else 1.0
     best: dict[bytes, Result] = {}

@@ -17,6 +17,7 @@ from branchwise.solver.result import SolveReport, relative_gap
 
 if TYPE_CHECKING:
     from branchwise.model import Model
+    from branchwise.relaxations import Reformulation
 
 
 class Result:
@@ -117,6 +118,17 @@ class Result:
         if self.model.maximize_objective:
             worse = -worse
         return worse <= FEASIBILITY * max(1.0, abs(self.report.objective))
+
+
+def point_result(model: Model, ref: Reformulation, x: np.ndarray, bound: float,
+                 nodes: int = 0, time: float = 0.0) -> Result:
+    """A point of ``ref.problem`` met during a search (an incumbent, a candidate, a kept
+    solution) as a Result in the model's variables, status "feasible", checked there."""
+    problem = ref.problem
+    report = SolveReport("feasible", x, problem.objective_value(x), bound, nodes, time,
+                         verified=bool(problem.violation(x)[0] <= FEASIBILITY))
+    values, witness = ref.invert(np.array(x, dtype=float))  # invert writes into its copy
+    return Result(model, report, values, witness)
 
 
 def plot_trajectory(trajectory: list[tuple[float, float | None, float]], title: str,

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from branchwise.core.tolerances import FEASIBILITY, bound_excess
 from branchwise.expr import Constraint, LinExpr, Rows
 from branchwise.relaxations import Reformulation
-from branchwise.result import Result
+from branchwise.result import Result, point_result
 from branchwise.solver import SolveReport
 
 if TYPE_CHECKING:
@@ -59,11 +59,8 @@ class Watch:
         improves on the last one passed on; True to stop."""
         if self.on_incumbent is None or self.error is not None:
             return self.error is not None
-        report = SolveReport("feasible", x, progress["objective"], progress["bound"],
-                             progress["nodes"], progress["time"],
-                             verified=bool(ref.problem.violation(x)[0] <= FEASIBILITY))
-        values, witness = ref.invert(np.array(x, dtype=float))  # invert writes into it
-        result = Result(self.model, report, values, witness)
+        result = point_result(self.model, ref, x, progress["bound"], progress["nodes"],
+                              progress["time"])
         if not result.verified or not self._improves(result.objective):
             return False
         self._best = result.objective
@@ -75,13 +72,9 @@ class Watch:
         candidate (None once a callback has failed: the search is stopping)."""
         if self.error is not None:
             return None
-        nothing_proven = np.inf if self.model.maximize_objective else -np.inf
-        report = SolveReport("feasible", x, ref.problem.objective_value(x), nothing_proven,
-                             0, 0.0, verified=True)
-        values, witness = ref.invert(np.array(x, dtype=float))
+        candidate = point_result(self.model, ref, x, self._nothing_proven())
         try:
-            return lazy_matrix(self.model, self.lazy(Result(self.model, report, values,
-                                                            witness)), ref.problem.n_cols)
+            return lazy_matrix(self.model, self.lazy(candidate), ref.problem.n_cols)
         except Exception as error:  # kept: Model.solve re-raises it
             self.error = error
             return None
@@ -103,10 +96,13 @@ class Watch:
 
     def start(self, ref: Reformulation, report: SolveReport) -> bool:
         """Pass a completed MIP start on as the first incumbent; True to stop."""
-        nothing_proven = np.inf if self.model.maximize_objective else -np.inf
         return self.incumbent(ref, report.x, {"objective": report.objective,
-                                              "bound": nothing_proven, "nodes": 0,
+                                              "bound": self._nothing_proven(), "nodes": 0,
                                               "time": 0.0})
+
+    def _nothing_proven(self) -> float:
+        """The bound of a point met before anything is proven (the sense's infinity)."""
+        return np.inf if self.model.maximize_objective else -np.inf
 
     def _improves(self, objective: float) -> bool:
         if self._best is None:

@@ -12,21 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import branchwise as bw
+from benchmarks.logic_scale.unitcommit import unit_cost
+from tests.relaxations.test_decision_trees import site_fee
 from tests.relaxations.test_logic_formulations import _root_bound
 
 DEMAND = (70.0, 150.0, 40.0)
 PMIN, PMAX, BREAK = (20.0, 30.0), (100.0, 90.0), (60.0, 50.0)
 NOLOAD, LOW, HIGH = (100.0, 80.0), (10.0, 12.0), (13.0, 15.0)
-
-
-@bw.program
-def unit_cost(p, breakpoint, noload, low, high):
-    if p <= 0:
-        return 0.0
-    elif p <= breakpoint:
-        return noload + low * p
-    else:
-        return noload + low * breakpoint + high * (p - breakpoint)
 
 
 def _dispatch(style: str) -> bw.Model:
@@ -136,16 +128,6 @@ def test_off_then_two_pieces_on_an_integer_equals_brute_force(fee, cut, slopes, 
     assert math.isclose(res.objective, best, abs_tol=1e-6), (res.objective, best)
 
 
-@bw.program
-def tier_fee(load):
-    if load <= 0:
-        return 0.0
-    elif load <= 5:
-        return 10.0
-    else:
-        return 16.0
-
-
 def test_a_fee_by_tier_drops_the_conditions_the_objective_makes_idle():
     # Minimised: the large fee (16) is never worth choosing below 5, so its "load > 5"
     # needs no row, as in the hand model's load <= 5 small + 9 large.
@@ -153,7 +135,7 @@ def test_a_fee_by_tier_drops_the_conditions_the_objective_makes_idle():
     load = m.continuous("load", 0, 9)
     spare = m.continuous("spare", 0, 9)
     m.add(load + spare >= 7)
-    m.minimize(tier_fee(load) + 3 * spare)
+    m.minimize(site_fee(load) + 3 * spare)
     compiled = m.to_problem(native_sos=False)
     hand = bw.Model()
     load_h, spare_h = hand.continuous("load", 0, 9), hand.continuous("spare", 0, 9)
